@@ -1,0 +1,1 @@
+"""The app's logic in plain Python (state, API client, i18n); views stay thin."""

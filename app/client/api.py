@@ -1,0 +1,57 @@
+"""The app's HTTP client for the machi server (the only way the app reaches it)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    """The server could not be reached or answered with an error; `message` is for people."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str
+    database: str
+    version: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Health":
+        return cls(status=data["status"], database=data["database"], version=data["version"])
+
+
+class ApiClient:
+    """One httpx.AsyncClient for the app's lifetime; tests pass a MockTransport or ASGITransport."""
+
+    def __init__(
+        self, base_url: str, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 10
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url, transport=transport, timeout=timeout
+        )
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        try:
+            response = await self._client.get(path, params=params or None)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"cannot reach {self.base_url}: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise ApiError(str(detail), response.status_code)
+        return response.json()
+
+    async def health(self) -> Health:
+        return Health.from_json(await self._get("/health"))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,108 @@
+"""One screen per section; later features fill them in, each in its own module."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import flet as ft
+
+from app.client.i18n import LANGUAGE_NAMES, LANGUAGES
+from app.client.state import AppState, Section
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the views may ask of the app; implemented in main.py."""
+
+    set_language: Callable[[str], Awaitable[None]]
+    set_large_text: Callable[[bool], Awaitable[None]]
+    check_connection: Callable[[], Awaitable[None]]
+
+
+def heading(state: AppState, key: str) -> ft.Control:
+    return ft.Semantics(
+        identifier="section-title",
+        header=True,
+        content=ft.Text(state.t(key), size=state.text_size(26), weight=ft.FontWeight.BOLD),
+    )
+
+
+def paragraph(state: AppState, text: str) -> ft.Text:
+    return ft.Text(text, size=state.text_size(18))
+
+
+def intro_screen(state: AppState, section: Section) -> ft.Control:
+    """A section that later features fill: what it will do, in plain words."""
+    return ft.Column(
+        [
+            heading(state, f"{section}.title"),
+            paragraph(state, state.t(f"{section}.body")),
+            ft.Container(height=8),
+            ft.Text(state.t("coming_soon"), size=state.text_size(16), color=ft.Colors.GREY_700),
+        ],
+        spacing=12,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
+
+
+def settings_screen(state: AppState, actions: Actions) -> ft.Control:
+    async def on_language(e: ft.Event[ft.SegmentedButton]) -> None:
+        chosen = e.control.selected
+        if chosen:
+            await actions.set_language(next(iter(chosen)))
+
+    async def on_large_text(e: ft.Event[ft.Switch]) -> None:
+        await actions.set_large_text(bool(e.control.value))
+
+    checked = (
+        state.last_checked.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        if state.last_checked
+        else state.t("never")
+    )
+    rows = [
+        heading(state, "settings.title"),
+        ft.Text(state.t("settings.language"), size=state.text_size(18), weight=ft.FontWeight.BOLD),
+        ft.SegmentedButton(
+            selected=[state.language],
+            allow_empty_selection=False,
+            on_change=on_language,
+            segments=[
+                ft.Segment(
+                    value=lang, label=ft.Text(LANGUAGE_NAMES[lang], size=state.text_size(18))
+                )
+                for lang in LANGUAGES
+            ],
+        ),
+        ft.Switch(
+            label=state.t("settings.large_text"),
+            label_text_style=ft.TextStyle(size=state.text_size(18)),
+            value=state.large_text,
+            on_change=on_large_text,
+        ),
+        ft.Text(state.t("settings.large_text_help"), size=state.text_size(14)),
+        ft.Divider(),
+        ft.Text(state.t("settings.server"), size=state.text_size(18), weight=ft.FontWeight.BOLD),
+        ft.Text(
+            f"{state.t(f'status.{state.connection.value}')}"
+            + (
+                f" · {state.t('settings.version')} {state.server_version}"
+                if state.server_version
+                else ""
+            ),
+            size=state.text_size(16),
+        ),
+        ft.Text(f"{state.t('settings.last_checked')}: {checked}", size=state.text_size(16)),
+        ft.Button(
+            state.t("settings.check_now"),
+            icon=ft.Icons.REFRESH,
+            on_click=actions.check_connection,
+            height=56,
+        ),
+    ]
+    return ft.Column(rows, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+def build_section(state: AppState, actions: Actions) -> ft.Control:
+    if state.section is Section.SETTINGS:
+        return settings_screen(state, actions)
+    return intro_screen(state, state.section)

@@ -1,0 +1,1 @@
+"""machi backend: the FastAPI server, its features and the `machi` command."""

@@ -1,0 +1,1 @@
+"""Shared plumbing for every feature: settings, database, errors, logging, middleware."""

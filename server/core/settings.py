@@ -1,0 +1,96 @@
+"""The one Settings object: every knob comes from `MACHI_*` environment variables."""
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "MACHI_"
+
+
+class SettingsError(Exception):
+    """A setting is unknown or has a value we cannot use; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Built once in `create_app()` or the CLI, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in the data folder"
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL clients use to reach this server; default from host/port",
+    )
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    web_client: bool = Field(default=True, description="Serve the Flet web client at /")
+    tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Map tile server URL template used by the app",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, with the SQLite default and the psycopg 3 driver filled in."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'machi.db').resolve()}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url.removeprefix("postgres://")
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+
+    @property
+    def base_url(self) -> str:
+        """Where the app and the links we hand out reach this server."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def _unknown_names(environ: Mapping[str, str]) -> list[str]:
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    problems = []
+    for key in sorted(environ):
+        if key.startswith(ENV_PREFIX) and key not in known and not key.startswith("MACHI_TEST_"):
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"unknown setting {key}{hint}")
+    return problems
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment, turning every problem into one readable line."""
+    env = os.environ if environ is None else environ
+    problems = _unknown_names(env)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    values = {
+        name: env[ENV_PREFIX + name.upper()]
+        for name in Settings.model_fields
+        if ENV_PREFIX + name.upper() in env
+    }
+    try:
+        # model_validate skips pydantic-settings' own env reading: `env` is the only source.
+        return Settings.model_validate({**values, **overrides})
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            name = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
+            parts.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("; ".join(parts)) from None
