@@ -15,8 +15,8 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema to `revision` (default: the newest)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to `revision`; "heads" applies every feature's branch of migrations."""
     with engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
