@@ -44,7 +44,9 @@ def _check_port_free(host: str, port: int) -> None:
                     f"port {port} on {host} is already in use: stop the other program "
                     "or set MACHI_PORT to a free port"
                 ) from None
-            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}; check MACHI_HOST")
+            raise CliError(
+                f"cannot listen on {host}:{port}: {exc.strerror}; check MACHI_HOST"
+            ) from None
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,4 +1,4 @@
-"""The layout DESIGN.md §4 decided: data folders hold no Python, the app never imports the server."""
+"""DESIGN.md §4 layout: data folders hold no Python, the app never imports the server."""
 
 import ast
 from pathlib import Path
