@@ -2,8 +2,43 @@
 
 from sqlmodel import SQLModel
 
+from server.auth.models import (
+    AuditChainHead,
+    AuditRecord,
+    AuthorizationCode,
+    CareTeam,
+    CareTeamMember,
+    Consent,
+    Invitation,
+    LoginThrottle,
+    OAuthClient,
+    RecoveryCode,
+    RefreshToken,
+    SigningKey,
+    User,
+)
 from server.core.models import SystemFact
+from server.transit.models import TransitFeed, TransitStop, TransitTranslation
 
 metadata = SQLModel.metadata
 
-__all__ = ["SystemFact", "metadata"]
+__all__ = [
+    "AuditChainHead",
+    "AuditRecord",
+    "AuthorizationCode",
+    "CareTeam",
+    "CareTeamMember",
+    "Consent",
+    "Invitation",
+    "LoginThrottle",
+    "OAuthClient",
+    "RecoveryCode",
+    "RefreshToken",
+    "SigningKey",
+    "SystemFact",
+    "TransitFeed",
+    "TransitStop",
+    "TransitTranslation",
+    "User",
+    "metadata",
+]
