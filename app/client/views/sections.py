@@ -2,11 +2,15 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import flet as ft
 
 from app.client.i18n import LANGUAGE_NAMES, LANGUAGES
 from app.client.state import AppState, Section
+
+# Times are shown in Hitachi's time zone, also in the web client whose Python runs on a server.
+LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def settings_screen(state: AppState, actions: Actions) -> ft.Control:
         await actions.set_large_text(bool(e.control.value))
 
     checked = (
-        state.last_checked.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        state.last_checked.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
         if state.last_checked
         else state.t("never")
     )
