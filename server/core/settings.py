@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Map tile server URL template used by the app",
     )
+    otp_url: str | None = Field(
+        default=None,
+        description="OpenTripPlanner 2 base URL; when set, journeys come from its GTFS GraphQL API",
+    )
+    otp_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one OTP request")
 
     @property
     def resolved_database_url(self) -> str:
