@@ -39,6 +39,24 @@ class Settings(BaseSettings):
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Map tile server URL template used by the app",
     )
+    # Identity (server/auth): built-in OAuth 2.0 / OIDC provider, or an external one.
+    access_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    signing_key_rotation_days: int = Field(default=30, ge=1)
+    app_redirect_uris: str = Field(
+        default="jp.hitachi.city.machi://oauth/callback",
+        description="Space-separated redirect URIs of the app client, besides {base_url}/callback",
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="failures before lock-out")
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    oidc_issuer: str | None = Field(
+        default=None, description="External OIDC issuer whose tokens the API also accepts"
+    )
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = Field(default=None, description="default: from discovery")
+    oidc_role_claim: str = "machi_role"
+    oidc_patient_claim: str = "patient"
+    oidc_algorithms: str = Field(default="RS256 ES256", description="space-separated allow-list")
     otp_url: str | None = Field(
         default=None,
         description="OpenTripPlanner 2 base URL; when set, journeys come from its GTFS GraphQL API",
