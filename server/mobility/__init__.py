@@ -1,0 +1,1 @@
+"""Shared mobility: fleet, geofencing, bookings, the on-demand shuttle and GBFS feeds."""
