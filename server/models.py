@@ -18,6 +18,20 @@ from server.auth.models import (
     User,
 )
 from server.core.models import SystemFact
+from server.mobility.models import (
+    Booking,
+    ExternalFeed,
+    GeofencingZone,
+    IdempotencyRecord,
+    PricingPlan,
+    ShuttleBooking,
+    ShuttleRun,
+    ShuttleService,
+    ShuttleStop,
+    Station,
+    Vehicle,
+    VehicleType,
+)
 from server.transit.models import TransitFeed, TransitStop, TransitTranslation
 
 metadata = SQLModel.metadata
@@ -26,19 +40,31 @@ __all__ = [
     "AuditChainHead",
     "AuditRecord",
     "AuthorizationCode",
+    "Booking",
     "CareTeam",
     "CareTeamMember",
     "Consent",
+    "ExternalFeed",
+    "GeofencingZone",
+    "IdempotencyRecord",
     "Invitation",
     "LoginThrottle",
     "OAuthClient",
+    "PricingPlan",
     "RecoveryCode",
     "RefreshToken",
+    "ShuttleBooking",
+    "ShuttleRun",
+    "ShuttleService",
+    "ShuttleStop",
     "SigningKey",
+    "Station",
     "SystemFact",
     "TransitFeed",
     "TransitStop",
     "TransitTranslation",
     "User",
+    "Vehicle",
+    "VehicleType",
     "metadata",
 ]
