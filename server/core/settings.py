@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     )
     otp_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one OTP request")
 
+    # Shared mobility (server/mobility).
+    mobility_hold_seconds: int = Field(
+        default=300, ge=30, le=3600, description="How long a PENDING hold keeps a vehicle"
+    )
+    mobility_reservation_minutes: int = Field(
+        default=15, ge=1, le=120, description="How long a CONFIRMED booking waits for unlock"
+    )
+    gbfs_system_id: str = Field(default="hitachi-machi", description="GBFS system_id we publish")
+    gbfs_ttl_seconds: int = Field(default=30, ge=0, description="GBFS ttl of the status feeds")
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, with the SQLite default and the psycopg 3 driver filled in."""
