@@ -9,11 +9,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 
+from server.auth.oauth_router import oauth_router
+from server.auth.router import auth_router
 from server.core.db import create_db_engine
 from server.core.errors import NotFound, install_error_handlers
 from server.core.logging import configure_logging
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.core.settings import Settings, load_settings
+from server.transit.api import router as transit_router
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,8 @@ def api_router() -> APIRouter:
     """All /api/v1 routes; each feature contributes its own router here."""
     router = APIRouter(prefix="/api/v1")
     # Feature routers are included here, one line each.
+    router.include_router(transit_router)
+    router.include_router(auth_router())
     return router
 
 
@@ -78,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
 
     app.include_router(api_router())
+    app.include_router(oauth_router())  # /oauth/* and /.well-known/openid-configuration
 
     @app.api_route(
         "/api/{path:path}",
