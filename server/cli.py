@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="COMMAND")
     upgrade = db_verbs.add_parser("upgrade", help="create or migrate the schema to the newest")
     upgrade.set_defaults(func=cmd_db_upgrade)
+
+    from server.transit.cli import add_gtfs_commands
+
+    add_gtfs_commands(verbs)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Transit: GTFS feeds, stops, departures and journey planning."""

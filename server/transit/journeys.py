@@ -1,0 +1,281 @@
+"""Journey planning: parse the request, ask the embedded router (or OTP), build itineraries."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from server.core.errors import InvalidInput
+from server.transit import co2
+from server.transit.network import Network
+from server.transit.polyline import encode
+from server.transit.router import (
+    Journey,
+    RouterOptions,
+    TransitLeg,
+    WalkLeg,
+    arrive_by,
+    earliest_arrival,
+    leg_geometry,
+    range_query,
+    walk_access,
+)
+from server.transit.schemas import Co2Basis, Itinerary, JourneyPlan, Leg, Place, StopCall
+from server.transit.service import at, haversine_m, headsign, local_clock, route_out
+
+MODES = {"WALK", "RAIL", "BUS", "SUBWAY", "TRAM", "FERRY", "CABLE_CAR", "GONDOLA", "FUNICULAR",
+         "TROLLEYBUS", "MONORAIL", "COACH", "TRANSIT"}  # fmt: skip
+_COORD = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+# Range queries look this far past the requested time for later alternatives.
+RANGE_WINDOW_S = 3600
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a journey starts or ends: a point, or a stop (public id)."""
+
+    lat: float | None = None
+    lon: float | None = None
+    stop_id: str | None = None
+
+    @classmethod
+    def parse(cls, name: str, text: str) -> "Endpoint":
+        if text.startswith("stop:"):
+            stop_id = text.removeprefix("stop:").strip()
+            if ":" not in stop_id:
+                raise InvalidInput(f"{name}: {text!r}: write stop:FEED_ID:STOP_ID")
+            return cls(stop_id=stop_id)
+        match = _COORD.match(text)
+        if not match:
+            raise InvalidInput(f"{name}: {text!r} is neither LAT,LON nor stop:STOP_ID")
+        lat, lon = float(match.group(1)), float(match.group(2))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidInput(f"{name}: {text!r} is not a valid coordinate")
+        return cls(lat=lat, lon=lon)
+
+
+@dataclass(frozen=True)
+class JourneyRequest:
+    origin: Endpoint
+    destination: Endpoint
+    when: datetime
+    arrive_by: bool = False
+    wheelchair: bool = False
+    walk_speed_mps: float = 1.2
+    max_walk_m: float = 800.0
+    modes: frozenset[str] = frozenset()
+    num: int = 5
+    language: str = "ja"
+
+
+def parse_modes(text: str | None) -> frozenset[str]:
+    if not text:
+        return frozenset()
+    modes = frozenset(m.strip().upper() for m in text.split(",") if m.strip())
+    unknown = sorted(modes - MODES)
+    if unknown:
+        raise InvalidInput(f"modes: unknown {', '.join(unknown)}; use {', '.join(sorted(MODES))}")
+    return modes
+
+
+def co2_basis() -> Co2Basis:
+    f = co2.factors()
+    return Co2Basis(
+        version=f.version,
+        fiscal_year=f.fiscal_year,
+        source_url=f.source_url,
+        car_distance=f"straight line from origin to destination x {co2.ROAD_DETOUR} (road detour)",
+    )
+
+
+def _path_m(points: list[tuple[float, float]]) -> float:
+    return sum(haversine_m(*a, *b) for a, b in zip(points, points[1:], strict=False))
+
+
+class EmbeddedPlanner:
+    """Plans on the imported timetable with the in-house RAPTOR router."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.tt = network.timetable
+
+    def _endpoints(self, endpoint: Endpoint, request: JourneyRequest, name: str) -> list[tuple[int, int]]:
+        if endpoint.stop_id is not None:
+            try:
+                index = self.tt.stop_index(endpoint.stop_id)
+            except KeyError:
+                raise InvalidInput(f"{name}: no stop {endpoint.stop_id!r}") from None
+            return [(s, 0) for s in self.network.expand_stop(index)]
+        assert endpoint.lat is not None and endpoint.lon is not None
+        return walk_access(self.tt, endpoint.lat, endpoint.lon, request.max_walk_m, request.walk_speed_mps)
+
+    def _coords(self, endpoint: Endpoint) -> tuple[float, float]:
+        if endpoint.stop_id is not None:
+            index = self.tt.stop_index(endpoint.stop_id)
+            return float(self.tt.stop_lat[index]), float(self.tt.stop_lon[index])
+        assert endpoint.lat is not None and endpoint.lon is not None
+        return endpoint.lat, endpoint.lon
+
+    def plan(self, request: JourneyRequest) -> JourneyPlan:
+        origins = self._endpoints(request.origin, request, "from")
+        targets = self._endpoints(request.destination, request, "to")
+        basis = co2_basis()
+        if not origins or not targets:
+            which = "origin" if not origins else "destination"
+            return JourneyPlan(
+                itineraries=[],
+                reason=f"no stop within {request.max_walk_m:.0f} m walking of the {which}",
+                source="embedded",
+                co2=basis,
+            )
+        service_date, clock = local_clock(request.when, self.tt.timezone)
+        options = RouterOptions(
+            walk_speed_mps=request.walk_speed_mps,
+            max_walk_m=request.max_walk_m,
+            wheelchair=request.wheelchair,
+        )
+        if request.arrive_by:
+            journeys = arrive_by(self.tt, origins, targets, service_date, clock, options)
+        else:
+            journeys = earliest_arrival(self.tt, origins, targets, service_date, clock, options)
+            if len(journeys) < request.num:
+                later = range_query(
+                    self.tt, origins, targets, service_date, clock, RANGE_WINDOW_S, options
+                )
+                journeys = _merge(journeys, later)
+        itineraries = [self._itinerary(j, request, service_date) for j in journeys]
+        if request.modes:
+            allowed = request.modes | {"WALK"}
+            itineraries = [
+                i for i in itineraries
+                if "TRANSIT" in request.modes or all(leg.mode in allowed for leg in i.legs)
+            ]
+        if request.arrive_by:
+            itineraries.sort(key=lambda i: (-i.start.timestamp(), i.transfers))
+        else:
+            itineraries.sort(key=lambda i: (i.end, i.transfers, -i.start.timestamp()))
+        itineraries = tag_itineraries(itineraries[: request.num])
+        reason = None
+        if not itineraries:
+            reason = (
+                "no connection found for this time"
+                + (" with wheelchair-accessible trips and stops" if request.wheelchair else "")
+                + (f" using only {', '.join(sorted(request.modes))}" if request.modes else "")
+            )
+        return JourneyPlan(itineraries=itineraries, reason=reason, source="embedded", co2=basis)
+
+    def _place(self, stop: int | None, endpoint: Endpoint, language: str) -> Place:
+        if stop is None:
+            lat, lon = self._coords(endpoint)
+            return Place(name="", lat=lat, lon=lon)
+        return Place(
+            name=self.network.stop_name(stop, language),
+            stop_id=self.tt.stop_ids[stop],
+            lat=float(self.tt.stop_lat[stop]),
+            lon=float(self.tt.stop_lon[stop]),
+        )
+
+    def _itinerary(self, journey: Journey, request: JourneyRequest, day: date) -> Itinerary:
+        tz = self.tt.timezone
+        factors = co2.factors()
+        legs: list[Leg] = []
+        for leg in journey.legs:
+            if isinstance(leg, WalkLeg):
+                start = self._place(leg.from_stop, request.origin, request.language)
+                end = self._place(leg.to_stop, request.destination, request.language)
+                if leg.from_stop is None:
+                    start.name = "出発地" if request.language == "ja" else "Origin"
+                if leg.to_stop is None:
+                    end.name = "目的地" if request.language == "ja" else "Destination"
+                points = [(start.lat, start.lon), (end.lat, end.lon)]
+                legs.append(
+                    Leg(
+                        mode="WALK",
+                        from_=start,
+                        to=end,
+                        start=at(day, leg.start_s, tz),
+                        end=at(day, leg.end_s, tz),
+                        duration_s=leg.end_s - leg.start_s,
+                        distance_m=round(leg.metres, 1),
+                        geometry=encode(points),
+                        co2_g=0.0,
+                    )
+                )
+                continue
+            legs.append(self._transit_leg(leg, request.language, day, factors))
+        straight = haversine_m(*self._coords(request.origin), *self._coords(request.destination))
+        total_co2 = round(sum(leg.co2_g for leg in legs), 1)
+        car = round(factors.car_g(straight), 1)
+        return Itinerary(
+            start=at(day, journey.depart_s, tz),
+            end=at(day, journey.arrive_s, tz),
+            duration_s=journey.duration_s,
+            transfers=journey.transfers,
+            walk_distance_m=round(journey.walk_metres, 1),
+            co2_g=total_co2,
+            car_co2_g=car,
+            co2_saved_g=round(max(0.0, car - total_co2), 1),
+            legs=legs,
+        )
+
+    def _transit_leg(self, leg: TransitLeg, language: str, day: date, factors: co2.Co2Factors) -> Leg:
+        tt, tz = self.tt, self.tt.timezone
+        route = route_out(self.network, leg.route, language)
+        points = leg_geometry(tt, leg)
+        distance = _path_m(points)
+        calls = [
+            StopCall(
+                stop_id=tt.stop_ids[s],
+                name=self.network.stop_name(s, language),
+                lat=float(tt.stop_lat[s]),
+                lon=float(tt.stop_lon[s]),
+                arrival=at(day, a, tz),
+                departure=at(day, d, tz),
+            )
+            for s, a, d in list(zip(leg.stops, leg.arrivals, leg.departures, strict=True))[1:-1]
+        ]
+        return Leg(
+            mode=route.mode,
+            from_=self._place(leg.board_stop, Endpoint(), language),
+            to=self._place(leg.alight_stop, Endpoint(), language),
+            start=at(day, leg.board_s, tz),
+            end=at(day, leg.alight_s, tz),
+            duration_s=leg.alight_s - leg.board_s,
+            distance_m=round(distance, 1),
+            route=route,
+            trip_id=tt.trip_id(leg.trip),
+            headsign=headsign(self.network, leg.trip, language, leg.stops[-1]),
+            intermediate_stops=calls,
+            geometry=encode(points),
+            co2_g=round(factors.leg_g(route.mode, distance), 1),
+        )
+
+
+def _signature(journey: Journey) -> tuple[object, ...]:
+    return tuple(
+        (leg.trip, leg.board_stop, leg.alight_stop) if isinstance(leg, TransitLeg) else ("walk",)
+        for leg in journey.legs
+    ) + (journey.depart_s, journey.arrive_s)
+
+
+def _merge(first: list[Journey], second: list[Journey]) -> list[Journey]:
+    seen = {_signature(j) for j in first}
+    merged = list(first)
+    for journey in second:
+        if _signature(journey) not in seen:
+            seen.add(_signature(journey))
+            merged.append(journey)
+    return merged
+
+
+def tag_itineraries(itineraries: list[Itinerary]) -> list[Itinerary]:
+    """Mark the fastest, the one with fewest transfers and the one with least walking."""
+    if not itineraries:
+        return itineraries
+    for tag, key in (
+        ("fastest", lambda i: (i.end, i.duration_s)),
+        ("fewest_transfers", lambda i: (i.transfers, i.end)),
+        ("least_walking", lambda i: (i.walk_distance_m, i.end)),
+    ):
+        best = min(itineraries, key=key)  # type: ignore[arg-type]
+        best.tags.append(tag)  # type: ignore[arg-type]
+    return itineraries
