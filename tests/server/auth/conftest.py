@@ -86,3 +86,123 @@ class Factory:
 @pytest.fixture
 def make(session: Session) -> Factory:
     return Factory(session)
+
+
+# --- signing in through the real authorization-code + PKCE flow -----------------------------
+
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+import re  # noqa: E402
+import secrets  # noqa: E402
+from typing import Any  # noqa: E402
+from urllib.parse import parse_qs, urlsplit  # noqa: E402
+
+import pyotp  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from server.auth import users  # noqa: E402
+
+PASSWORD = "correct horse battery"
+REDIRECT = "jp.hitachi.city.machi://oauth/callback"
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.rstrip(b"=").decode()
+
+
+def authorize_params(challenge: str, **overrides: str) -> dict[str, str]:
+    return {
+        "response_type": "code",
+        "client_id": "machi-app",
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile offline_access patient/*.cruds user/*.cruds",
+        "state": "st-1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **overrides,
+    }
+
+
+def login_form(client: TestClient, params: dict[str, str]) -> tuple[dict[str, str], Any]:
+    page = client.get("/oauth/authorize", params=params)
+    assert page.status_code == 200, page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf
+    return {"csrf": csrf.group(1), **params}, page
+
+
+def sign_in(
+    client: TestClient,
+    username: str,
+    password: str = PASSWORD,
+    totp: str = "",
+    **overrides: str,
+) -> dict[str, Any]:
+    """The whole app flow: page, form, code, token exchange. Returns the token response."""
+    verifier, challenge = pkce_pair()
+    params = authorize_params(challenge, **overrides)
+    form, _ = login_form(client, params)
+    response = client.post(
+        "/oauth/authorize",
+        data={**form, "username": username, "password": password, "totp": totp},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    assert query["state"] == ["st-1"]
+    token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": params["redirect_uri"],
+            "client_id": "machi-app",
+            "code_verifier": verifier,
+        },
+    )
+    assert token.status_code == 200, token.text
+    body: dict[str, Any] = token.json()
+    return body
+
+
+@dataclass
+class Account:
+    user: User
+    totp_secret: str | None
+    recovery_codes: list[str]
+
+    def code(self) -> str:
+        return pyotp.TOTP(self.totp_secret).now() if self.totp_secret else ""
+
+
+def add_account(session: Session, role: Role, username: str | None = None) -> Account:
+    made = users.create_user(
+        session,
+        username=username or f"{role.value}-{secrets.token_hex(4)}",
+        role=role,
+        password=PASSWORD,
+    )
+    return Account(made.user, made.user.totp_secret, made.recovery_codes)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def h() -> Any:
+    """The helpers above (tests cannot import conftest in importlib mode)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        PASSWORD=PASSWORD,
+        REDIRECT=REDIRECT,
+        pkce_pair=pkce_pair,
+        authorize_params=authorize_params,
+        login_form=login_form,
+        sign_in=sign_in,
+        add_account=add_account,
+        bearer=bearer,
+    )
