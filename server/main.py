@@ -16,6 +16,7 @@ from server.core.errors import NotFound, install_error_handlers
 from server.core.logging import configure_logging
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.core.settings import Settings, load_settings
+from server.health.fhir_router import fhir_router
 from server.transit.api import router as transit_router
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
 
     app.include_router(api_router())
+    app.include_router(fhir_router(VERSION))  # /fhir: the FHIR R4 store
     app.include_router(oauth_router())  # /oauth/* and /.well-known/openid-configuration
 
     @app.api_route(
