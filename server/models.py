@@ -18,6 +18,14 @@ from server.auth.models import (
     User,
 )
 from server.core.models import SystemFact
+from server.health.models import (
+    FhirDateIndex,
+    FhirReferenceIndex,
+    FhirResource,
+    FhirResourceHistory,
+    FhirStringIndex,
+    FhirTokenIndex,
+)
 from server.mobility.models import (
     Booking,
     ExternalFeed,
@@ -45,6 +53,12 @@ __all__ = [
     "CareTeamMember",
     "Consent",
     "ExternalFeed",
+    "FhirDateIndex",
+    "FhirReferenceIndex",
+    "FhirResource",
+    "FhirResourceHistory",
+    "FhirStringIndex",
+    "FhirTokenIndex",
     "GeofencingZone",
     "IdempotencyRecord",
     "Invitation",
