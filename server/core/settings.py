@@ -73,6 +73,21 @@ class Settings(BaseSettings):
     gbfs_system_id: str = Field(default="hitachi-machi", description="GBFS system_id we publish")
     gbfs_ttl_seconds: int = Field(default=30, ge=0, description="GBFS ttl of the status feeds")
 
+    # Online clinic video rooms (server/clinic): Jitsi Meet with token authentication.
+    video_domain: str = Field(
+        default="meet.jit.si", description="Jitsi Meet host the join links open (JWT `sub`)"
+    )
+    video_app_id: str = Field(default="machi", description="JWT `iss`: Jitsi's app_id")
+    video_audience: str = Field(default="jitsi", description="JWT `aud` Jitsi accepts")
+    video_secret: str | None = Field(
+        default=None,
+        description="HS256 secret shared with Jitsi (app_secret); unset: one is made and kept "
+        "in the database, which only suits the demo",
+    )
+    video_join_early_minutes: int = Field(
+        default=15, ge=0, le=120, description="How long before the start a room may be joined"
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, with the SQLite default and the psycopg 3 driver filled in."""
