@@ -1,5 +1,6 @@
 """Fixtures for the FHIR store and diary tests: a client acting as a chosen principal."""
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -27,8 +28,14 @@ def principal_from_headers(request: Request) -> Principal:
 
 
 @pytest.fixture
-def fhir(app: FastAPI) -> Iterator[TestClient]:
-    """A TestClient whose caller is the resident of Patient/p1 unless headers say otherwise."""
+def me() -> str:
+    """A fresh Patient id per test, so no test ever sees another's records."""
+    return f"p-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def fhir(app: FastAPI, me: str) -> Iterator[TestClient]:
+    """A TestClient whose caller is the resident `me` unless X-Test-* headers say otherwise."""
     app.dependency_overrides[current_principal] = principal_from_headers
-    with TestClient(app, base_url="http://testserver") as client:
+    with TestClient(app, base_url="http://testserver", headers={"X-Test-Patient": me}) as client:
         yield client
