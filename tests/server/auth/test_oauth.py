@@ -190,7 +190,7 @@ def _code_for(client, h, username: str, **overrides: str):
 @pytest.mark.parametrize("verifier_case", ["missing", "wrong"])
 def test_the_code_needs_the_right_pkce_verifier(client, session, h, verifier_case):
     pat = h.add_account(session, Role.RESIDENT).user.username
-    code, verifier, params = _code_for(client, h, pat)
+    code, _verifier, params = _code_for(client, h, pat)
     sent = "" if verifier_case == "missing" else h.pkce_pair()[0]
 
     response = client.post(
@@ -345,7 +345,8 @@ def test_jwks_and_discovery_publish_what_clients_need(client):
 
     assert config["code_challenge_methods_supported"] == ["S256"]
     assert config["jwks_uri"].endswith("/oauth/jwks")
-    assert jwks["keys"] and all("d" not in k and k["kid"] for k in jwks["keys"])
+    assert jwks["keys"]
+    assert all("d" not in k and k["kid"] for k in jwks["keys"])
 
 
 def test_rotation_keeps_old_keys_until_their_tokens_expire(client, session, h):
