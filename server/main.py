@@ -17,6 +17,8 @@ from server.core.logging import configure_logging
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.core.settings import Settings, load_settings
 from server.health.fhir_router import fhir_router
+from server.mobility.gbfs import router as gbfs_router
+from server.mobility.router import router as mobility_router
 from server.transit.api import router as transit_router
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ def api_router() -> APIRouter:
     # Feature routers are included here, one line each.
     router.include_router(transit_router)
     router.include_router(auth_router())
+    router.include_router(mobility_router)
     return router
 
 
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
 
     app.include_router(api_router())
+    app.include_router(gbfs_router)
     app.include_router(fhir_router(VERSION))  # /fhir: the FHIR R4 store
     app.include_router(oauth_router())  # /oauth/* and /.well-known/openid-configuration
 
