@@ -493,10 +493,12 @@ def _stop_times(
         filled = _interpolate([(s[1], s[2]) for s in stops])
         previous = -1
         for (arrival, departure), stop in zip(filled, stops, strict=True):
-            if arrival < previous or departure < arrival:
+            # Only times the feed gave can go backwards; interpolated ones follow them.
+            if stop[1] is not None and (arrival < previous or departure < arrival):
                 report.add(name, stop[3], "arrival_time", f"time goes backwards in trip {trip_id!r}")
                 break
-            previous = departure
+            if stop[1] is not None:
+                previous = departure
             values = stop[4]
             values[arrival_col] = format_time(arrival)
             values[departure_col] = format_time(departure)
