@@ -8,6 +8,7 @@ from sqlmodel import Session
 from server.core.db import create_db_engine
 from server.core.models import SystemFact
 from server.core.settings import Settings
+from server.mobility.demo import load_demo_fleet
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,10 @@ def load_demo(settings: Settings) -> None:
             fact.updated_at = datetime.now(UTC)
             session.add(fact)
             session.commit()
+        with Session(engine) as session:
+            vehicles = load_demo_fleet(session)
+            session.commit()
+            log.info("demo fleet: %d vehicles", vehicles)
     finally:
         engine.dispose()
     print(f"machi: demo data version {DEMO_VERSION} loaded", flush=True)
