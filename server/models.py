@@ -17,6 +17,8 @@ from server.auth.models import (
     SigningKey,
     User,
 )
+from server.care.models import CarePhoto, CarePost, CarePostAck, CareVisit, CareVisitRecord
+from server.clinic.models import Clinic, ClinicAppointment, ClinicSlot, Doctor
 from server.core.models import SystemFact
 from server.health.models import (
     FhirDateIndex,
@@ -49,9 +51,18 @@ __all__ = [
     "AuditRecord",
     "AuthorizationCode",
     "Booking",
+    "CarePhoto",
+    "CarePost",
+    "CarePostAck",
     "CareTeam",
     "CareTeamMember",
+    "CareVisit",
+    "CareVisitRecord",
+    "Clinic",
+    "ClinicAppointment",
+    "ClinicSlot",
     "Consent",
+    "Doctor",
     "ExternalFeed",
     "FhirDateIndex",
     "FhirReferenceIndex",
