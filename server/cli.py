@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     from server.transit.cli import add_gtfs_commands
 
     add_gtfs_commands(verbs)
+
+    from server.auth.cli import add_auth_commands
+
+    add_auth_commands(verbs)
     return parser
 
 
