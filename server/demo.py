@@ -5,10 +5,12 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from server.auth.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo_accounts
 from server.core.db import create_db_engine
 from server.core.models import SystemFact
 from server.core.settings import Settings
 from server.mobility.demo import load_demo_fleet
+from server.transit.demo import load_demo_feeds
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +30,19 @@ def load_demo(settings: Settings) -> None:
             session.add(fact)
             session.commit()
         with Session(engine) as session:
+            accounts = load_demo_accounts(session, settings)
+            session.commit()
+            print(
+                f"machi: {accounts} demo accounts (hanako, taro, yoko, nurse.sato, dr.kobayashi, "
+                f"cm.suzuki, helper.ito, operator, admin); password {DEMO_PASSWORD}, "
+                f"staff TOTP secret {DEMO_TOTP_SECRET}",
+                flush=True,
+            )
+        with Session(engine) as session:
             vehicles = load_demo_fleet(session)
             session.commit()
             log.info("demo fleet: %d vehicles", vehicles)
+        load_demo_feeds(settings, engine)
     finally:
         engine.dispose()
     print(f"machi: demo data version {DEMO_VERSION} loaded", flush=True)
