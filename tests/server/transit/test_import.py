@@ -138,3 +138,13 @@ def test_small_shared_feeds_import(transit_env, shared_feed, name: str) -> None:
 
     assert result.changed
     assert result.stop_times > 0
+
+
+def test_demo_loader_imports_the_manifest_feeds_once(transit_env) -> None:
+    from server.transit.demo import load_demo_feeds
+
+    first = load_demo_feeds(transit_env.settings, transit_env.engine)
+    second = load_demo_feeds(transit_env.settings, transit_env.engine)
+
+    assert first == ["hitachi"]
+    assert second == []

@@ -131,18 +131,20 @@ def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
             o.stops[ns(sid)] = Stop(
                 pos, int(r.get("location_type") or 0), ns(par) if par else "", wc
             )
-        calls: dict[str, list[tuple[int, str, int | None, int | None, bool, bool]]] = (
-            defaultdict(list)
+        calls: dict[str, list[tuple[int, str, int | None, int | None, bool, bool]]] = defaultdict(
+            list
         )
         for r in _rows(path, "stop_times.txt"):
-            calls[r["trip_id"]].append((
-                int(r["stop_sequence"]),
-                ns(r["stop_id"]),
-                _secs(r.get("arrival_time", "")),
-                _secs(r.get("departure_time", "")),
-                r.get("pickup_type", "") != "1",
-                r.get("drop_off_type", "") != "1",
-            ))
+            calls[r["trip_id"]].append(
+                (
+                    int(r["stop_sequence"]),
+                    ns(r["stop_id"]),
+                    _secs(r.get("arrival_time", "")),
+                    _secs(r.get("departure_time", "")),
+                    r.get("pickup_type", "") != "1",
+                    r.get("drop_off_type", "") != "1",
+                )
+            )
         freqs: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for r in _rows(path, "frequencies.txt"):
             start, end = _secs(r["start_time"]), _secs(r["end_time"])
@@ -161,9 +163,7 @@ def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
             if r["trip_id"] in freqs:
                 first = trip_calls[0][2]
                 shifts = [
-                    t - first
-                    for start, end, h in freqs[r["trip_id"]]
-                    for t in range(start, end, h)
+                    t - first for start, end, h in freqs[r["trip_id"]] for t in range(start, end, h)
                 ]
             o.trips[ns(r["trip_id"])] = Trip(
                 ns(r["service_id"]), int(r.get("wheelchair_accessible") or 0), trip_calls, shifts
@@ -173,7 +173,13 @@ def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
             flags = [
                 r[w]
                 for w in (
-                    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                    "monday",
+                    "tuesday",
+                    "wednesday",
+                    "thursday",
+                    "friday",
+                    "saturday",
+                    "sunday",
                 )
             ]
             while d <= end:
@@ -186,15 +192,19 @@ def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
             else:
                 o.active[ns(r["service_id"])].discard(_date(r["date"]))
         for r in _rows(path, "transfers.txt"):
-            if any(r.get(k) for k in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id")):
+            if any(
+                r.get(k) for k in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id")
+            ):
                 continue
             mtt = r.get("min_transfer_time", "")
-            o.transfers.append((
-                ns(r["from_stop_id"]),
-                ns(r["to_stop_id"]),
-                int(r.get("transfer_type") or 0),
-                float(mtt) if mtt else None,
-            ))
+            o.transfers.append(
+                (
+                    ns(r["from_stop_id"]),
+                    ns(r["to_stop_id"]),
+                    int(r.get("transfer_type") or 0),
+                    float(mtt) if mtt else None,
+                )
+            )
     return o
 
 
@@ -238,9 +248,7 @@ class Net:
 def footpaths(
     o: Oracle, speed: float, max_walk: float | None
 ) -> tuple[dict[tuple[str, str], tuple[int, float]], dict[str, int]]:
-    walkable = [
-        s for s, st in o.stops.items() if st.location_type in (0, 1) and st.pos is not None
-    ]
+    walkable = [s for s, st in o.stops.items() if st.location_type in (0, 1) and st.pos is not None]
     pairs: dict[tuple[str, str], tuple[float, float]] = {}  # -> (fixed secs or -1, metres)
     for a in walkable:
         for b in walkable:
@@ -297,7 +305,9 @@ def make_net(o: Oracle, day: dt.date, opt: RouterOptions) -> Net:
                 for i in range(len(calls) - 1):
                     u, _, dep, board, _ = calls[i]
                     v, arr, _, _, alight = calls[i + 1]
-                    conns.append((dep + off + shift, arr + off + shift, i, key, u, v, board, alight))
+                    conns.append(
+                        (dep + off + shift, arr + off + shift, i, key, u, v, board, alight)
+                    )
     conns.sort(key=lambda c: (c[0], c[1], c[3], c[2]))
     fp_set, self_t = footpaths(o, opt.walk_speed_mps, opt.max_walk_m)
     fps: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -308,7 +318,11 @@ def make_net(o: Oracle, day: dt.date, opt: RouterOptions) -> Net:
 
 
 def oracle_ea(
-    net: Net, origins: dict[str, int], targets: dict[str, int], t0: int, opt: RouterOptions,
+    net: Net,
+    origins: dict[str, int],
+    targets: dict[str, int],
+    t0: int,
+    opt: RouterOptions,
     max_trips: int | None = None,
 ) -> list[int]:
     """Best arrival with at most k vehicles, k = 0 .. max_trips."""
@@ -483,21 +497,36 @@ def write_random_feed(path: Path, seed: int) -> None:
     stops += [["st_1", "Station 1", lat0, lon0 + 0.0001, 0, "st", 0]]
     stops += [["st_2", "Station 2", lat0, lon0 - 0.0001, 0, "st", 2]]
     for i in range(22):
-        stops.append([
-            f"s{i}", f"Stop {i}",
-            round(lat0 + rng.uniform(-0.012, 0.012), 6),
-            round(lon0 + rng.uniform(-0.015, 0.015), 6),
-            0, "", rng.choice([0, 1, 1, 1, 2]),
-        ])
+        stops.append(
+            [
+                f"s{i}",
+                f"Stop {i}",
+                round(lat0 + rng.uniform(-0.012, 0.012), 6),
+                round(lon0 + rng.uniform(-0.015, 0.015), 6),
+                0,
+                "",
+                rng.choice([0, 1, 1, 1, 2]),
+            ]
+        )
     stops.append(["s0b", "Stop 0 twin", stops[3][2], float(stops[3][3]) + 0.0008, 0, "", 1])
     write(
         "stops.txt",
-        ["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station",
-         "wheelchair_boarding"],
+        [
+            "stop_id",
+            "stop_name",
+            "stop_lat",
+            "stop_lon",
+            "location_type",
+            "parent_station",
+            "wheelchair_boarding",
+        ],
         stops,
     )
-    write("agency.txt", ["agency_id", "agency_name", "agency_url", "agency_timezone"],
-          [["a", "A", "https://example.org", "Asia/Tokyo"]])
+    write(
+        "agency.txt",
+        ["agency_id", "agency_name", "agency_url", "agency_timezone"],
+        [["a", "A", "https://example.org", "Asia/Tokyo"]],
+    )
     platforms = [str(s[0]) for s in stops if s[0] != "st"]
     routes, trips, times, freqs = [], [], [], []
     services = ["wk", "we", "extra"]
@@ -525,37 +554,90 @@ def write_random_feed(path: Path, seed: int) -> None:
                 untimed = 0 < i < len(seq) - 1 and rng.random() < 0.15
                 arr = "" if untimed else _hms(cur)
                 dep = "" if untimed else _hms(cur + dwell)
-                times.append([
-                    tid, arr, dep, s, i + 1,
-                    1 if pick[i] and i < len(seq) - 1 else 0,
-                    1 if rng.random() < 0.05 else 0,
-                ])
+                times.append(
+                    [
+                        tid,
+                        arr,
+                        dep,
+                        s,
+                        i + 1,
+                        1 if pick[i] and i < len(seq) - 1 else 0,
+                        1 if rng.random() < 0.05 else 0,
+                    ]
+                )
                 cur += dwell
             n += 1
             if frequency:
                 freqs += [[tid, "06:00:00", "09:00:00", 420], [tid, "16:00:00", "19:30:00", 900]]
                 break
             t += rng.randint(400, 2400)
-    write("routes.txt", ["route_id", "agency_id", "route_short_name", "route_long_name",
-                         "route_type"], routes)
-    write("trips.txt", ["route_id", "service_id", "trip_id", "trip_headsign",
-                        "wheelchair_accessible"], trips)
-    write("stop_times.txt", ["trip_id", "arrival_time", "departure_time", "stop_id",
-                             "stop_sequence", "pickup_type", "drop_off_type"], times)
+    write(
+        "routes.txt",
+        ["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"],
+        routes,
+    )
+    write(
+        "trips.txt",
+        ["route_id", "service_id", "trip_id", "trip_headsign", "wheelchair_accessible"],
+        trips,
+    )
+    write(
+        "stop_times.txt",
+        [
+            "trip_id",
+            "arrival_time",
+            "departure_time",
+            "stop_id",
+            "stop_sequence",
+            "pickup_type",
+            "drop_off_type",
+        ],
+        times,
+    )
     write("frequencies.txt", ["trip_id", "start_time", "end_time", "headway_secs"], freqs)
-    write("calendar.txt",
-          ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-           "sunday", "start_date", "end_date"],
-          [["wk", 1, 1, 1, 1, 1, 0, 0, "20260301", "20260331"],
-           ["we", 0, 0, 0, 0, 0, 1, 1, "20260301", "20260331"]])
+    write(
+        "calendar.txt",
+        [
+            "service_id",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "start_date",
+            "end_date",
+        ],
+        [
+            ["wk", 1, 1, 1, 1, 1, 0, 0, "20260301", "20260331"],
+            ["we", 0, 0, 0, 0, 0, 1, 1, "20260301", "20260331"],
+        ],
+    )
     # 2026-03-20 (Fri) runs the weekend service; "extra" runs only on 03-19 and 03-20.
-    write("calendar_dates.txt", ["service_id", "date", "exception_type"],
-          [["wk", "20260320", 2], ["we", "20260320", 1], ["extra", "20260319", 1],
-           ["extra", "20260320", 1]])
+    write(
+        "calendar_dates.txt",
+        ["service_id", "date", "exception_type"],
+        [
+            ["wk", "20260320", 2],
+            ["we", "20260320", 1],
+            ["extra", "20260319", 1],
+            ["extra", "20260320", 1],
+        ],
+    )
     far = [p for p in platforms if p.startswith("s")]
-    write("transfers.txt", ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"],
-          [["st", "st", 2, 150], [far[1], far[2], 2, 200], [far[3], far[3], 3, ""],
-           ["s0", "s0b", 3, ""], [far[4], far[5], 0, ""], [far[6], far[7], 1, ""]])
+    write(
+        "transfers.txt",
+        ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"],
+        [
+            ["st", "st", 2, 150],
+            [far[1], far[2], 2, 200],
+            [far[3], far[3], 3, ""],
+            ["s0", "s0b", 3, ""],
+            [far[4], far[5], 0, ""],
+            [far[6], far[7], 1, ""],
+        ],
+    )
 
 
 def _hms(t: int) -> str:
@@ -572,12 +654,24 @@ class Case:
 
 def _cases(tmp: Path) -> dict[str, Case]:
     return {
-        "random": Case("random", [("x", tmp / "random")],
-                       [dt.date(2026, 3, 19), dt.date(2026, 3, 20), dt.date(2026, 3, 21)], 60),
-        "hitachi": Case("hitachi", [("hitachi", HITACHI)],
-                        [dt.date(2026, 4, 1), dt.date(2026, 4, 29), dt.date(2026, 5, 2)], 40),
-        "cairns": Case("cairns", [("cairns", SHARED_GTFS / "cairns_gtfs.zip")],
-                       [dt.date(2014, 6, 9), dt.date(2014, 6, 10)], 40),
+        "random": Case(
+            "random",
+            [("x", tmp / "random")],
+            [dt.date(2026, 3, 19), dt.date(2026, 3, 20), dt.date(2026, 3, 21)],
+            60,
+        ),
+        "hitachi": Case(
+            "hitachi",
+            [("hitachi", HITACHI)],
+            [dt.date(2026, 4, 1), dt.date(2026, 4, 29), dt.date(2026, 5, 2)],
+            40,
+        ),
+        "cairns": Case(
+            "cairns",
+            [("cairns", SHARED_GTFS / "cairns_gtfs.zip")],
+            [dt.date(2014, 6, 9), dt.date(2014, 6, 10)],
+            40,
+        ),
     }
 
 
@@ -711,8 +805,7 @@ def test_range_query_is_the_pareto_profile(world: tuple[Case, Oracle, Timetable]
         for a in journeys:
             for b in journeys:
                 assert a is b or not (
-                    b.depart_s >= a.depart_s and b.arrive_s <= a.arrive_s
-                    and b.n_trips <= a.n_trips
+                    b.depart_s >= a.depart_s and b.arrive_s <= a.arrive_s and b.n_trips <= a.n_trips
                 ), "a journey in the profile is dominated"
         # Completeness at sampled departure times: whatever the oracle reaches leaving then is
         # matched by a journey in the profile (unless it only exists leaving after the window).
