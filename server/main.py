@@ -19,6 +19,7 @@ from server.core.settings import Settings, load_settings
 from server.health.fhir_router import fhir_router
 from server.mobility.gbfs import router as gbfs_router
 from server.mobility.router import router as mobility_router
+from server.sync.router import router as sync_router
 from server.transit.api import router as transit_router
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def api_router() -> APIRouter:
     router.include_router(transit_router)
     router.include_router(auth_router())
     router.include_router(mobility_router)
+    router.include_router(sync_router)
     return router
 
 

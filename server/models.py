@@ -42,6 +42,14 @@ from server.mobility.models import (
     Vehicle,
     VehicleType,
 )
+from server.sync.models import (
+    CareNote,
+    DiaryEntry,
+    SyncChange,
+    SyncCounter,
+    SyncMutation,
+    SyncScope,
+)
 from server.transit.models import TransitFeed, TransitStop, TransitTranslation
 
 metadata = SQLModel.metadata
@@ -51,6 +59,7 @@ __all__ = [
     "AuditRecord",
     "AuthorizationCode",
     "Booking",
+    "CareNote",
     "CarePhoto",
     "CarePost",
     "CarePostAck",
@@ -62,6 +71,7 @@ __all__ = [
     "ClinicAppointment",
     "ClinicSlot",
     "Consent",
+    "DiaryEntry",
     "Doctor",
     "ExternalFeed",
     "FhirDateIndex",
@@ -84,6 +94,10 @@ __all__ = [
     "ShuttleStop",
     "SigningKey",
     "Station",
+    "SyncChange",
+    "SyncCounter",
+    "SyncMutation",
+    "SyncScope",
     "SystemFact",
     "TransitFeed",
     "TransitStop",

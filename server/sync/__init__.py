@@ -1,0 +1,1 @@
+"""Offline sync: devices push their outbox and pull changes within their scope (DESIGN.md §6)."""
