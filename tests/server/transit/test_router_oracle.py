@@ -148,7 +148,8 @@ def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
         freqs: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for r in _rows(path, "frequencies.txt"):
             start, end = _secs(r["start_time"]), _secs(r["end_time"])
-            assert start is not None and end is not None
+            assert start is not None
+            assert end is not None
             freqs[r["trip_id"]].append((start, end, int(r["headway_secs"])))
         for r in _rows(path, "trips.txt"):
             cs = sorted(calls.get(r["trip_id"], []))
@@ -214,7 +215,9 @@ def _fill(
     """Untimed stops: linear in straight-line distance between timepoints, half up."""
     arr = [a if a is not None else d for _, a, d in calls]
     dep = [d if d is not None else a for _, a, d in calls]
-    dep = [max(x, y) if x is not None and y is not None else x for x, y in zip(dep, arr)]
+    dep = [
+        max(x, y) if x is not None and y is not None else x for x, y in zip(dep, arr, strict=True)
+    ]
     stops = [s for s, _, _ in calls]
     known = [i for i, a in enumerate(arr) if a is not None]
     for i in range(len(calls)):
@@ -226,10 +229,11 @@ def _fill(
         total = sum(legs)
         part = sum(legs[: i - prev])
         t0, t1 = dep[prev], arr[nxt]
-        assert t0 is not None and t1 is not None
+        assert t0 is not None
+        assert t1 is not None
         frac = part / total if total > 0 else (i - prev) / (nxt - prev)
         arr[i] = dep[i] = t0 + math.floor((t1 - t0) * frac + 0.5)
-    return [(s, a, d) for s, a, d in zip(stops, arr, dep)]  # type: ignore[misc]
+    return [(s, a, d) for s, a, d in zip(stops, arr, dep, strict=True)]  # type: ignore[misc]
 
 
 # ---- the oracle's network for one query setting ---------------------------------------------
@@ -405,7 +409,8 @@ def check_feasible(
     if not legs:
         assert set(origins) & set(targets)
         return
-    assert j.depart_s == legs[0].start_s and j.arrive_s == legs[-1].end_s
+    assert j.depart_s == legs[0].start_s
+    assert j.arrive_s == legs[-1].end_s
     t = legs[0].start_s
     first = legs[0]
     here: str | None = None  # None: at the origin point
@@ -424,12 +429,17 @@ def check_feasible(
             to = tt.stop_ids[leg.to_stop] if leg.to_stop is not None else None
             assert frm == here
             if frm is None:
-                assert i == 0 and to in origins and leg.seconds == origins[to]
+                assert i == 0
+                assert to in origins
+                assert leg.seconds == origins[to]
             elif to is None:
-                assert i == len(legs) - 1 and frm in targets and leg.seconds == targets[frm]
+                assert i == len(legs) - 1
+                assert frm in targets
+                assert leg.seconds == targets[frm]
             else:
                 secs, metres = net.fp_set[(frm, to)]
-                assert leg.seconds == secs and abs(leg.metres - metres) < 1e-6
+                assert leg.seconds == secs
+                assert abs(leg.metres - metres) < 1e-6
                 assert walked_since is None, "two footpaths in a row"
                 walked_since = leg.seconds
             here = to
@@ -454,7 +464,8 @@ def check_feasible(
             ]
             assert matches, "not a real run of the trip"
             k, _ = matches[0]
-            assert calls[k][3] and calls[k + n - 1][4], "boarding or alighting not allowed"
+            assert calls[k][3], "boarding not allowed there"
+            assert calls[k + n - 1][4], "alighting not allowed there"
             if opt.wheelchair:
                 assert trip.wheelchair == 1
                 assert o.stops[stop_ids[0]].wheelchair == 1
