@@ -51,7 +51,9 @@ OtpDep = Annotated[OtpClient | None, Depends(get_otp_client)]
 def search_stops(
     session: SessionDep,
     language: LanguageDep,
-    q: Annotated[str, Query(min_length=1, max_length=100, description="kanji, kana, romaji or English")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=100, description="kanji, kana, romaji or English")
+    ],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> StopList:
     """Stops whose name, reading, romaji or English name contains `q` (width/case-insensitive)."""
@@ -78,9 +80,7 @@ def departures(
     time: Annotated[str | None, Query(description="ISO 8601; default now (Asia/Tokyo)")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DepartureBoard:
-    return service.departures(
-        session, network, stop_id, service.parse_when(time), language, limit
-    )
+    return service.departures(session, network, stop_id, service.parse_when(time), language, limit)
 
 
 @router.get("/journeys")
@@ -93,7 +93,9 @@ async def journeys(
     time: Annotated[str | None, Query(description="ISO 8601; default now (Asia/Tokyo)")] = None,
     arrive_by: bool = False,
     wheelchair: bool = False,
-    walk_speed: Annotated[float, Query(ge=0.3, le=3.0, description="m/s; 0.8 for slow walking")] = 1.2,
+    walk_speed: Annotated[
+        float, Query(ge=0.3, le=3.0, description="m/s; 0.8 for slow walking")
+    ] = 1.2,
     max_walk: Annotated[float, Query(ge=0, le=5000, description="metres")] = 800,
     modes: Annotated[str | None, Query(description="comma list: WALK,RAIL,BUS,…")] = None,
     num: Annotated[int, Query(ge=1, le=10)] = 5,

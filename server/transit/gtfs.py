@@ -5,6 +5,7 @@ UTF-8 without BOM, LF line endings, times as zero-padded HH:MM:SS (hours may exc
 stop_times sorted by trip and stop_sequence, with missing intermediate times interpolated.
 """
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -241,10 +242,8 @@ def validate_and_normalise(
     """Check the feed and write the normalised copy into `out_dir`; raise FeedError if unusable."""
     report = _Report()
     summary = FeedSummary()
-    try:
+    with contextlib.suppress(_TooMany):
         _run(source, out_dir, report, summary, progress)
-    except _TooMany:
-        pass
     if report.problems:
         raise FeedError(report.problems)
     summary.warnings = report.warnings
@@ -367,7 +366,9 @@ def _calendars(source: Source, out_dir: Path, report: _Report, summary: FeedSumm
                 else:
                     dates.append(parsed)
                 if row["exception_type"].strip() not in {"1", "2"}:
-                    report.add(name, line, "exception_type", f"{row['exception_type']!r} is not 1 or 2")
+                    report.add(
+                        name, line, "exception_type", f"{row['exception_type']!r} is not 1 or 2"
+                    )
                 services.add(row["service_id"].strip())
                 kept.append([row.get(h, "").strip() for h in header])
             _write(out_dir, name, header, iter(kept))
@@ -437,9 +438,7 @@ def _stop_times(
     if not _check_header(report, name, header):
         return 0
     # (sequence, arrival, departure, line, values) per trip; times None when left blank.
-    by_trip: dict[str, list[tuple[int, int | None, int | None, int, list[str]]]] = defaultdict(
-        list
-    )
+    by_trip: dict[str, list[tuple[int, int | None, int | None, int, list[str]]]] = defaultdict(list)
     total_bytes = max(1, _approx_lines(source, name))
     count = 0
     for line, row in rows:
@@ -471,7 +470,9 @@ def _stop_times(
             arrival = departure
         if departure is None:
             departure = arrival
-        by_trip[trip_id].append((sequence, arrival, departure, line, [row.get(h, "") for h in header]))
+        by_trip[trip_id].append(
+            (sequence, arrival, departure, line, [row.get(h, "") for h in header])
+        )
     progress("checking stop_times", total_bytes, total_bytes)
     if report.problems:
         return 0
@@ -487,7 +488,12 @@ def _stop_times(
         first, last = stops[0], stops[-1]
         for stop, fld in ((first, "departure_time"), (last, "arrival_time")):
             if stop[1] is None:
-                report.add(name, stop[3], fld, f"the {'first' if stop is first else 'last'} stop of trip {trip_id!r} needs a time")
+                report.add(
+                    name,
+                    stop[3],
+                    fld,
+                    f"the first and last stop of trip {trip_id!r} need times",
+                )
         if first[1] is None or last[1] is None:
             continue
         filled = _interpolate([(s[1], s[2]) for s in stops])
@@ -495,7 +501,9 @@ def _stop_times(
         for (arrival, departure), stop in zip(filled, stops, strict=True):
             # Only times the feed gave can go backwards; interpolated ones follow them.
             if stop[1] is not None and (arrival < previous or departure < arrival):
-                report.add(name, stop[3], "arrival_time", f"time goes backwards in trip {trip_id!r}")
+                report.add(
+                    name, stop[3], "arrival_time", f"time goes backwards in trip {trip_id!r}"
+                )
                 break
             if stop[1] is not None:
                 previous = departure
@@ -552,7 +560,9 @@ def _frequencies(source: Source, out_dir: Path, report: _Report, trip_ids: set[s
             else:
                 row[fld] = format_time(seconds)
         if not row["headway_secs"].strip().isdigit() or int(row["headway_secs"]) <= 0:
-            report.add(name, line, "headway_secs", f"{row['headway_secs']!r} is not a positive number")
+            report.add(
+                name, line, "headway_secs", f"{row['headway_secs']!r} is not a positive number"
+            )
         kept.append([row.get(h, "") for h in header])
     _write(out_dir, name, header, iter(kept))
 
@@ -569,7 +579,9 @@ def _transfers(source: Source, out_dir: Path, report: _Report, stop_ids: set[str
         ok = True
         for fld in ("from_stop_id", "to_stop_id"):
             if row[fld].strip() not in stop_ids:
-                report.warnings.append(f"{name} line {line}: {fld} {row[fld]!r} is not a stop; row left out")
+                report.warnings.append(
+                    f"{name} line {line}: {fld} {row[fld]!r} is not a stop; row left out"
+                )
                 ok = False
         if ok:
             kept.append([row.get(h, "") for h in header])

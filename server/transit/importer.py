@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.core.models import utcnow
 from server.core.settings import Settings
@@ -121,7 +121,9 @@ def import_feed(
                 return ImportResult(feed_id, changed=False)
             other_feeds = [(f.feed_id, root / f.version_dir) for f in others]
             old_dirs = [current.version_dir] if current else []
-            old_dirs += list({f.timetable_dir for f in others} | ({current.timetable_dir} if current else set()))
+            old_dirs += list(
+                {f.timetable_dir for f in others} | ({current.timetable_dir} if current else set())
+            )
 
         work = root / f".tmp-{uuid.uuid4().hex}"
         moved: list[Path] = []
@@ -145,9 +147,9 @@ def import_feed(
                 a.get("agency_official_name") or "" for a in extras.agencies_jp
             ) or ", ".join(summary.agencies)
             with Session(engine) as session:
-                session.execute(delete(TransitStop).where(TransitStop.feed_id == feed_id))
+                session.execute(delete(TransitStop).where(col(TransitStop.feed_id) == feed_id))
                 session.execute(
-                    delete(TransitTranslation).where(TransitTranslation.feed_id == feed_id)
+                    delete(TransitTranslation).where(col(TransitTranslation.feed_id) == feed_id)
                 )
                 row = session.get(TransitFeed, feed_id) or TransitFeed(
                     feed_id=feed_id, source="", content_hash="", version_dir="", timetable_dir=""
@@ -170,9 +172,7 @@ def import_feed(
                 )
                 if stops:
                     session.execute(insert(TransitStop), stops)
-                translations = [
-                    {"feed_id": feed_id, **t.__dict__} for t in extras.translations
-                ]
+                translations = [{"feed_id": feed_id, **t.__dict__} for t in extras.translations]
                 if translations:
                     session.execute(insert(TransitTranslation), translations)
                 session.commit()
@@ -224,11 +224,11 @@ def remove_feed(
                 new_timetable.parent.mkdir(parents=True, exist_ok=True)
                 (work / "timetable").rename(new_timetable)
             with Session(engine) as session:
-                session.execute(delete(TransitStop).where(TransitStop.feed_id == feed_id))
+                session.execute(delete(TransitStop).where(col(TransitStop.feed_id) == feed_id))
                 session.execute(
-                    delete(TransitTranslation).where(TransitTranslation.feed_id == feed_id)
+                    delete(TransitTranslation).where(col(TransitTranslation.feed_id) == feed_id)
                 )
-                session.execute(delete(TransitFeed).where(TransitFeed.feed_id == feed_id))  # type: ignore[arg-type]
+                session.execute(delete(TransitFeed).where(col(TransitFeed.feed_id) == feed_id))
                 if timetable_dir:
                     session.execute(update(TransitFeed).values(timetable_dir=timetable_dir))
                 session.commit()
@@ -245,7 +245,7 @@ def remove_feed(
 
 def list_feeds(engine: Engine) -> list[TransitFeed]:
     with Session(engine) as session:
-        return list(session.exec(select(TransitFeed).order_by(TransitFeed.feed_id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(TransitFeed).order_by(TransitFeed.feed_id)).all())
 
 
 def _sweep(root: Path) -> None:

@@ -19,18 +19,19 @@ _DIGRAPHS = {
     "ぴゃ": "pya", "ぴゅ": "pyu", "ぴょ": "pyo",
     "てぃ": "ti", "でぃ": "di", "とぅ": "tu", "どぅ": "du",
     "ふぁ": "fa", "ふぃ": "fi", "ふぇ": "fe", "ふぉ": "fo",
-    "うぃ": "wi", "うぇ": "we", "うぉ": "wo", "ゔぁ": "va", "ゔぃ": "vi", "ゔぇ": "ve", "ゔぉ": "vo",
+    "うぃ": "wi", "うぇ": "we", "うぉ": "wo",
+    "ゔぁ": "va", "ゔぃ": "vi", "ゔぇ": "ve", "ゔぉ": "vo",
 }  # fmt: skip
-_MONOGRAPHS = dict(
-    zip(
-        "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわゐゑを"
-        "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔぁぃぅぇぉゃゅょゎ",
-        "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
-        "ma mi mu me mo ya yu yo ra ri ru re ro wa i e o ga gi gu ge go za ji zu ze zo da ji zu "
-        "de do ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa".split(),
-        strict=True,
-    )
+_KANA = (
+    "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわゐゑを"
+    "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔぁぃぅぇぉゃゅょゎ"
 )
+_ROMAJI = (
+    "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
+    "ma mi mu me mo ya yu yo ra ri ru re ro wa i e o ga gi gu ge go za ji zu ze zo da ji zu "
+    "de do ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa"
+)
+_MONOGRAPHS = dict(zip(_KANA, _ROMAJI.split(" "), strict=True))
 _KATAKANA_START, _KATAKANA_END = ord("ァ"), ord("ヶ")
 _HIRAGANA_OFFSET = ord("ぁ") - ord("ァ")
 _SEPARATORS = re.compile(r"[\s\-‐・･.,'’()（）\[\]/]+")

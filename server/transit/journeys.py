@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 
 from server.core.errors import InvalidInput
 from server.transit import co2
@@ -88,7 +89,7 @@ def co2_basis() -> Co2Basis:
 
 
 def _path_m(points: list[tuple[float, float]]) -> float:
-    return sum(haversine_m(*a, *b) for a, b in zip(points, points[1:], strict=False))
+    return sum(haversine_m(*a, *b) for a, b in pairwise(points))
 
 
 class EmbeddedPlanner:
@@ -98,21 +99,27 @@ class EmbeddedPlanner:
         self.network = network
         self.tt = network.timetable
 
-    def _endpoints(self, endpoint: Endpoint, request: JourneyRequest, name: str) -> list[tuple[int, int]]:
+    def _endpoints(
+        self, endpoint: Endpoint, request: JourneyRequest, name: str
+    ) -> list[tuple[int, int]]:
         if endpoint.stop_id is not None:
             try:
                 index = self.tt.stop_index(endpoint.stop_id)
             except KeyError:
                 raise InvalidInput(f"{name}: no stop {endpoint.stop_id!r}") from None
             return [(s, 0) for s in self.network.expand_stop(index)]
-        assert endpoint.lat is not None and endpoint.lon is not None
-        return walk_access(self.tt, endpoint.lat, endpoint.lon, request.max_walk_m, request.walk_speed_mps)
+        assert endpoint.lat is not None
+        assert endpoint.lon is not None
+        return walk_access(
+            self.tt, endpoint.lat, endpoint.lon, request.max_walk_m, request.walk_speed_mps
+        )
 
     def _coords(self, endpoint: Endpoint) -> tuple[float, float]:
         if endpoint.stop_id is not None:
             index = self.tt.stop_index(endpoint.stop_id)
             return float(self.tt.stop_lat[index]), float(self.tt.stop_lon[index])
-        assert endpoint.lat is not None and endpoint.lon is not None
+        assert endpoint.lat is not None
+        assert endpoint.lon is not None
         return endpoint.lat, endpoint.lon
 
     def plan(self, request: JourneyRequest) -> JourneyPlan:
@@ -146,7 +153,8 @@ class EmbeddedPlanner:
         if request.modes:
             allowed = request.modes | {"WALK"}
             itineraries = [
-                i for i in itineraries
+                i
+                for i in itineraries
                 if "TRANSIT" in request.modes or all(leg.mode in allowed for leg in i.legs)
             ]
         if request.arrive_by:
@@ -217,7 +225,9 @@ class EmbeddedPlanner:
             legs=legs,
         )
 
-    def _transit_leg(self, leg: TransitLeg, language: str, day: date, factors: co2.Co2Factors) -> Leg:
+    def _transit_leg(
+        self, leg: TransitLeg, language: str, day: date, factors: co2.Co2Factors
+    ) -> Leg:
         tt, tz = self.tt, self.tt.timezone
         route = route_out(self.network, leg.route, language)
         points = leg_geometry(tt, leg)
@@ -251,10 +261,11 @@ class EmbeddedPlanner:
 
 
 def _signature(journey: Journey) -> tuple[object, ...]:
-    return tuple(
+    legs = tuple(
         (leg.trip, leg.board_stop, leg.alight_stop) if isinstance(leg, TransitLeg) else ("walk",)
         for leg in journey.legs
-    ) + (journey.depart_s, journey.arrive_s)
+    )
+    return (*legs, journey.depart_s, journey.arrive_s)
 
 
 def _merge(first: list[Journey], second: list[Journey]) -> list[Journey]:
@@ -271,11 +282,7 @@ def tag_itineraries(itineraries: list[Itinerary]) -> list[Itinerary]:
     """Mark the fastest, the one with fewest transfers and the one with least walking."""
     if not itineraries:
         return itineraries
-    for tag, key in (
-        ("fastest", lambda i: (i.end, i.duration_s)),
-        ("fewest_transfers", lambda i: (i.transfers, i.end)),
-        ("least_walking", lambda i: (i.walk_distance_m, i.end)),
-    ):
-        best = min(itineraries, key=key)  # type: ignore[arg-type]
-        best.tags.append(tag)  # type: ignore[arg-type]
+    min(itineraries, key=lambda i: (i.end, i.duration_s)).tags.append("fastest")
+    min(itineraries, key=lambda i: (i.transfers, i.end)).tags.append("fewest_transfers")
+    min(itineraries, key=lambda i: (i.walk_distance_m, i.end)).tags.append("least_walking")
     return itineraries

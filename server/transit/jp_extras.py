@@ -1,4 +1,4 @@
-"""GTFS-JP extras that gtfs-kit drops: translations.txt (both layouts), agency_jp, routes_jp, office_jp."""
+"""GTFS-JP extras gtfs-kit drops: translations.txt (both layouts), agency/routes/office_jp."""
 
 import csv
 from collections.abc import Iterator
@@ -51,7 +51,9 @@ def read_translations(path: Path) -> list[Translation]:
         if "trans_id" in row:
             if row.get("trans_id") and row.get("lang") and row.get("translation"):
                 result.append(
-                    Translation("*", "*", row["lang"], row["translation"], field_value=row["trans_id"])
+                    Translation(
+                        "*", "*", row["lang"], row["translation"], field_value=row["trans_id"]
+                    )
                 )
             continue
         if not (row.get("language") and row.get("translation")):

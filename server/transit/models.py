@@ -8,7 +8,7 @@ from server.core.models import utcnow
 
 
 class TransitFeed(SQLModel, table=True):
-    """One active GTFS feed; its normalised files live in `version_dir` under MACHI_DATA_DIR/gtfs."""
+    """One active GTFS feed; its normalised files are in `version_dir` under MACHI_DATA_DIR/gtfs."""
 
     __tablename__ = "transit_feed"
 
@@ -53,7 +53,7 @@ class TransitStop(SQLModel, table=True):
 
 
 class TransitTranslation(SQLModel, table=True):
-    """A translations.txt row in the GTFS layout; old GTFS-JP rows keep their text in field_value."""
+    """A translations.txt row (GTFS layout); old GTFS-JP rows keep their text in field_value."""
 
     __tablename__ = "transit_translation"
 

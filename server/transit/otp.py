@@ -7,7 +7,7 @@ import httpx
 
 from server.core.errors import InvalidInput, UpstreamError
 from server.transit import co2
-from server.transit.journeys import Endpoint, JourneyRequest, tag_itineraries, co2_basis
+from server.transit.journeys import Endpoint, JourneyRequest, co2_basis, tag_itineraries
 from server.transit.polyline import decode
 from server.transit.schemas import Itinerary, JourneyPlan, Leg, Place, Route, StopCall
 from server.transit.service import haversine_m
@@ -111,7 +111,9 @@ class OtpClient:
         try:
             payload = response.json()
         except ValueError:
-            raise UpstreamError("OpenTripPlanner answered with something that is not JSON") from None
+            raise UpstreamError(
+                "OpenTripPlanner answered with something that is not JSON"
+            ) from None
         if payload.get("errors"):
             messages = "; ".join(str(e.get("message", e)) for e in payload["errors"])
             raise UpstreamError(f"OpenTripPlanner: {messages}")
@@ -164,7 +166,7 @@ def _leg(leg: dict[str, Any], factors: co2.Co2Factors) -> Leg:
     for place in leg.get("intermediatePlaces") or []:
         arrival = (place.get("arrival") or {}).get("scheduledTime")
         departure = (place.get("departure") or {}).get("scheduledTime") or arrival
-        if not arrival:
+        if not arrival or not departure:
             continue
         calls.append(
             StopCall(

@@ -65,7 +65,9 @@ def parse_when(text: str | None, now: datetime | None = None) -> datetime:
     if not text:
         return (now or datetime.now(UTC)).astimezone(TOKYO)
     try:
-        when = datetime.fromisoformat(text.strip().replace(" ", "+", 1) if "T" in text and " " in text else text.strip())
+        when = datetime.fromisoformat(
+            text.strip().replace(" ", "+", 1) if "T" in text and " " in text else text.strip()
+        )
     except ValueError:
         raise InvalidInput(f"time: {text!r} is not an ISO 8601 date-time") from None
     if when.tzinfo is None:
@@ -81,7 +83,9 @@ def local_clock(when: datetime, timezone: str) -> tuple[date, int]:
 
 def at(service_date: date, seconds: int, timezone: str) -> datetime:
     """A GTFS time (seconds after the service date's midnight, may exceed 24 h) as a datetime."""
-    midnight = datetime(service_date.year, service_date.month, service_date.day, tzinfo=ZoneInfo(timezone))
+    midnight = datetime(
+        service_date.year, service_date.month, service_date.day, tzinfo=ZoneInfo(timezone)
+    )
     return midnight + timedelta(seconds=int(seconds))
 
 
@@ -113,7 +117,12 @@ def search_stops(session: Session, query: str, language: str, limit: int = 20) -
         select(TransitStop)
         # A platform is found through its station: one row per place a person means.
         .where(matches, col(TransitStop.parent_id).is_(None), col(TransitStop.location_type) <= 1)
-        .order_by(rank, col(TransitStop.location_type).desc(), func.length(TransitStop.name), TransitStop.id)
+        .order_by(
+            rank,
+            col(TransitStop.location_type).desc(),
+            func.length(TransitStop.name),
+            TransitStop.id,
+        )
         .limit(limit)
     )
     return StopList(stops=[_stop_out(s, language) for s in session.exec(statement).all()])
@@ -121,7 +130,10 @@ def search_stops(session: Session, query: str, language: str, limit: int = 20) -
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
@@ -138,7 +150,8 @@ def nearby_stops(
     )
     found = []
     for stop in session.exec(statement).all():
-        assert stop.lat is not None and stop.lon is not None
+        assert stop.lat is not None
+        assert stop.lon is not None
         distance = haversine_m(lat, lon, stop.lat, stop.lon)
         if distance <= radius_m:
             found.append((distance, stop))
@@ -193,7 +206,9 @@ def departures(
     service_date, now_s = local_clock(when, tt.timezone)
     day = tt.day_index(service_date)
     n_days = tt.service_days.shape[1]
-    found: list[tuple[int, int, int, int, int]] = []  # (time on query clock, day offset, trip, stop, last stop)
+    found: list[
+        tuple[int, int, int, int, int]
+    ] = []  # (time on query clock, day offset, trip, stop, last stop)
     for s in network.expand_stop(index):
         for k in range(int(tt.stop_pat_ofs[s]), int(tt.stop_pat_ofs[s + 1])):
             p, pos = int(tt.stop_pats[k]), int(tt.stop_pat_pos[k])
@@ -212,14 +227,16 @@ def departures(
                 clock = times.astype(np.int64) + offset * DAY_S
                 ok = (tt.service_days[services, d] == 1) & (clock >= now_s)
                 for i in np.flatnonzero(ok)[:limit].tolist():
-                    found.append((int(clock[i]), offset, int(trips[i]), s, int(tt.pat_stops[last - 1])))
+                    found.append(
+                        (int(clock[i]), offset, int(trips[i]), s, int(tt.pat_stops[last - 1]))
+                    )
     found.sort()
     rows = []
-    for clock, offset, trip, s, terminus in found[:limit]:
+    for seconds, offset, trip, s, terminus in found[:limit]:
         rows.append(
             Departure(
                 stop_id=tt.stop_ids[s],
-                departure=at(service_date, clock, tt.timezone),
+                departure=at(service_date, seconds, tt.timezone),
                 service_date=service_date + timedelta(days=offset),
                 trip_id=tt.trip_id(trip),
                 headsign=headsign(network, trip, language, terminus),

@@ -12,7 +12,9 @@ TUESDAY_8AM = "2026-11-24T08:00:00+09:00"
 
 
 @pytest.mark.parametrize("typed", ["大甕", "おおみか", "オオミカ", "omika", "Omika", "ＯＭＩＫＡ"])
-def test_stop_search_finds_omika_station_in_every_script(demo_client: TestClient, typed: str) -> None:
+def test_stop_search_finds_omika_station_in_every_script(
+    demo_client: TestClient, typed: str
+) -> None:
     response = demo_client.get("/api/v1/stops", params={"q": typed})
 
     assert response.status_code == 200
@@ -71,7 +73,8 @@ def test_departures_late_at_night_include_trips_past_midnight(demo_client: TestC
     ).json()
 
     after_midnight = [
-        d for d in board["departures"]
+        d
+        for d in board["departures"]
         if d["departure"].startswith("2026-11-25T00") and d["service_date"] == "2026-11-24"
     ]
     assert after_midnight
@@ -103,7 +106,9 @@ def journeys(client: TestClient, **params: object) -> dict:  # type: ignore[type
 
 
 def test_station_to_station_journey_reads_right(demo_client: TestClient) -> None:
-    plan = journeys(demo_client, **{"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi"})
+    plan = journeys(
+        demo_client, **{"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi"}
+    )
 
     first = plan["itineraries"][0]
     rail = [leg for leg in first["legs"] if leg["mode"] == "RAIL"]
@@ -128,7 +133,11 @@ def test_every_itinerary_moves_forward_in_time(demo_client: TestClient) -> None:
     for itinerary in plan["itineraries"]:
         times = [itinerary["start"]]
         for leg in itinerary["legs"]:
-            times += [leg["start"], *[c["departure"] for c in leg["intermediate_stops"]], leg["end"]]
+            times += [
+                leg["start"],
+                *[c["departure"] for c in leg["intermediate_stops"]],
+                leg["end"],
+            ]
             assert decode(leg["geometry"])
         times.append(itinerary["end"])
         parsed = [datetime.fromisoformat(t) for t in times]
@@ -140,11 +149,16 @@ def test_every_itinerary_moves_forward_in_time(demo_client: TestClient) -> None:
 def test_journey_names_follow_accept_language(demo_client: TestClient) -> None:
     response = demo_client.get(
         "/api/v1/journeys",
-        params={"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi", "time": TUESDAY_8AM},
+        params={
+            "from": "stop:hitachi:jr_omika",
+            "to": "stop:hitachi:jr_hitachi",
+            "time": TUESDAY_8AM,
+        },
         headers={"Accept-Language": "en"},
     )
 
-    rail = [leg for leg in response.json()["itineraries"][0]["legs"] if leg["mode"] == "RAIL"][0]
+    legs = response.json()["itineraries"][0]["legs"]
+    rail = next(leg for leg in legs if leg["mode"] == "RAIL")
     assert rail["from"]["name"] == "Omika Station"
     assert rail["route"]["short_name"].isascii()
 
@@ -177,9 +191,18 @@ def test_no_connection_is_200_with_a_reason(demo_client: TestClient) -> None:
         ({"from": "here", "to": "stop:hitachi:jr_hitachi"}, "from"),
         ({"from": "stop:hitachi:jr_omika", "to": "91,200"}, "to"),
         ({"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:nowhere"}, "no stop"),
-        ({"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi", "time": "tomorrow"}, "time"),
-        ({"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi", "modes": "ROCKET"}, "modes"),
-        ({"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi", "walk_speed": "0"}, "walk_speed"),
+        (
+            {"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi", "time": "tomorrow"},
+            "time",
+        ),
+        (
+            {"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi", "modes": "ROCKET"},
+            "modes",
+        ),
+        (
+            {"from": "stop:hitachi:jr_omika", "to": "stop:hitachi:jr_hitachi", "walk_speed": "0"},
+            "walk_speed",
+        ),
     ],
 )
 def test_bad_parameters_are_422_saying_what_is_wrong(

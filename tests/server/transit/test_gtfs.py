@@ -14,13 +14,17 @@ def tiny_feed(folder: Path) -> Path:
     """A minimal valid feed: one route, one trip over three stops, one weekday calendar."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {
-        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\na,Bus,https://x.example,Asia/Tokyo\n",
-        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\ns1,一,36.50,140.60\ns2,二,36.51,140.61\ns3,三,36.52,140.62\n",
-        "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\nr1,a,1,One,3\n",
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
+        "a,Bus,https://x.example,Asia/Tokyo\n",
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+        "s1,一,36.50,140.60\ns2,二,36.51,140.61\ns3,三,36.52,140.62\n",
+        "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\n"
+        "r1,a,1,One,3\n",
         "trips.txt": "route_id,service_id,trip_id\nr1,wk,t1\n",
         "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
         "t1,5:30:00,5:30:00,s1,1\nt1,,,s2,2\nt1,25:10:00,25:10:00,s3,3\n",
-        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+        "start_date,end_date\n"
         "wk,1,1,1,1,1,0,0,20260101,20271231\n",
     }
     for name, text in files.items():

@@ -38,7 +38,11 @@ def test_demo_feed_imports_with_kana_and_english_names(transit_env) -> None:
     omika = stop(transit_env, "hitachi:jr_omika")
     assert result.changed
     assert result.stops == 80
-    assert (omika.name, omika.name_kana, omika.name_en) == ("大甕駅", "おおみかえき", "Omika Station")
+    assert (omika.name, omika.name_kana, omika.name_en) == (
+        "大甕駅",
+        "おおみかえき",
+        "Omika Station",
+    )
     assert "omika" in omika.search_key
     feeds = list_feeds(transit_env.engine)
     assert [f.feed_id for f in feeds] == ["hitachi"]
@@ -57,7 +61,9 @@ def test_broken_feed_leaves_the_old_data_answering(transit_env, tmp_path: Path) 
     settings, engine = transit_env.settings, transit_env.engine
     import_feed(settings, engine, DEMO, "hitachi")
     before = omika_departures(settings)
-    files_before = sorted(p.relative_to(gtfs_root(settings)) for p in gtfs_root(settings).rglob("*"))
+    files_before = sorted(
+        p.relative_to(gtfs_root(settings)) for p in gtfs_root(settings).rglob("*")
+    )
     broken = tmp_path / "broken"
     shutil.copytree(DEMO, broken)
     lines = (broken / "stop_times.txt").read_text().splitlines()

@@ -35,7 +35,20 @@ def test_fold_handles_width_case_and_katakana() -> None:
     assert fold("オオミカ") == "おおみか"
 
 
-@pytest.mark.parametrize("typed", ["大甕", "おおみか", "オオミカ", "omika", "Omika", "ＯＭＩＫＡ", "oomika", "ohmika", "Omika Station"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "大甕",
+        "おおみか",
+        "オオミカ",
+        "omika",
+        "Omika",
+        "ＯＭＩＫＡ",
+        "oomika",
+        "ohmika",
+        "Omika Station",
+    ],
+)
 def test_every_script_matches_the_search_key_of_omika_station(typed: str) -> None:
     key = search_key("大甕駅", "おおみかえき", "Omika Station")
 

@@ -28,8 +28,18 @@ def otp_leg(mode: str, start: str, end: str, **extra: Any) -> dict[str, Any]:
         "rentedBike": False,
         "start": {"scheduledTime": start, "estimated": None},
         "end": {"scheduledTime": end, "estimated": None},
-        "from": extra.pop("from_", {"name": "Origin", "lat": 36.5735, "lon": 140.6245, "stop": None}),
-        "to": extra.pop("to", {"name": "大甕駅", "lat": 36.5145, "lon": 140.6188, "stop": {"gtfsId": "hitachi:jr_omika_1", "name": "大甕駅"}}),
+        "from": extra.pop(
+            "from_", {"name": "Origin", "lat": 36.5735, "lon": 140.6245, "stop": None}
+        ),
+        "to": extra.pop(
+            "to",
+            {
+                "name": "大甕駅",
+                "lat": 36.5145,
+                "lon": 140.6188,
+                "stop": {"gtfsId": "hitachi:jr_omika_1", "name": "大甕駅"},
+            },
+        ),
         "route": extra.pop("route", None),
         "agency": extra.pop("agency", None),
         "trip": extra.pop("trip", None),
@@ -66,7 +76,9 @@ PLAN = {
                         "accessibilityScore": None,
                         "emissionsPerPerson": {"co2": 180.5},
                         "legs": [
-                            otp_leg("WALK", "2026-11-24T08:04:00+09:00", "2026-11-24T08:09:00+09:00"),
+                            otp_leg(
+                                "WALK", "2026-11-24T08:04:00+09:00", "2026-11-24T08:09:00+09:00"
+                            ),
                             otp_leg(
                                 "RAIL",
                                 "2026-11-24T08:15:00+09:00",
@@ -74,15 +86,45 @@ PLAN = {
                                 distance=9017.0,
                                 duration=600,
                                 headsign="十王",
-                                from_={"name": "大甕駅", "lat": 36.5145, "lon": 140.6188, "stop": {"gtfsId": "hitachi:jr_omika_1", "name": "大甕駅"}},
-                                to={"name": "日立駅", "lat": 36.5906, "lon": 140.6530, "stop": {"gtfsId": "hitachi:jr_hitachi_1", "name": "日立駅"}},
-                                route={"gtfsId": "hitachi:jr_joban", "shortName": "常磐線", "longName": "常磐線（勝田〜十王）", "mode": "RAIL", "color": "0072BC", "textColor": "FFFFFF"},
-                                agency={"gtfsId": "hitachi:jr_east", "name": "JR東日本", "url": "https://www.jreast.co.jp/", "timezone": "Asia/Tokyo"},
-                                trip={"gtfsId": "hitachi:jr_joban_weekday_0_0815", "tripHeadsign": "十王"},
+                                from_={
+                                    "name": "大甕駅",
+                                    "lat": 36.5145,
+                                    "lon": 140.6188,
+                                    "stop": {"gtfsId": "hitachi:jr_omika_1", "name": "大甕駅"},
+                                },
+                                to={
+                                    "name": "日立駅",
+                                    "lat": 36.5906,
+                                    "lon": 140.6530,
+                                    "stop": {"gtfsId": "hitachi:jr_hitachi_1", "name": "日立駅"},
+                                },
+                                route={
+                                    "gtfsId": "hitachi:jr_joban",
+                                    "shortName": "常磐線",
+                                    "longName": "常磐線（勝田〜十王）",
+                                    "mode": "RAIL",
+                                    "color": "0072BC",
+                                    "textColor": "FFFFFF",
+                                },
+                                agency={
+                                    "gtfsId": "hitachi:jr_east",
+                                    "name": "JR東日本",
+                                    "url": "https://www.jreast.co.jp/",
+                                    "timezone": "Asia/Tokyo",
+                                },
+                                trip={
+                                    "gtfsId": "hitachi:jr_joban_weekday_0_0815",
+                                    "tripHeadsign": "十王",
+                                },
                                 intermediatePlaces=[
-                                    {"name": "常陸多賀駅", "lat": 36.5521, "lon": 140.6323, "stop": {"gtfsId": "hitachi:jr_taga_1"},
-                                     "arrival": {"scheduledTime": "2026-11-24T08:19:30+09:00"},
-                                     "departure": {"scheduledTime": "2026-11-24T08:20:00+09:00"}}
+                                    {
+                                        "name": "常陸多賀駅",
+                                        "lat": 36.5521,
+                                        "lon": 140.6323,
+                                        "stop": {"gtfsId": "hitachi:jr_taga_1"},
+                                        "arrival": {"scheduledTime": "2026-11-24T08:19:30+09:00"},
+                                        "departure": {"scheduledTime": "2026-11-24T08:20:00+09:00"},
+                                    }
                                 ],
                             ),
                         ],
@@ -101,7 +143,12 @@ def seen() -> list[dict[str, Any]]:
 
 def client_for(handler: Handler, tmp_path: Any) -> Iterator[TestClient]:
     settings = Settings.model_validate(
-        {"data_dir": tmp_path, "database_url": f"sqlite:///{tmp_path / 'm.db'}", "web_client": False, "otp_url": OTP}
+        {
+            "data_dir": tmp_path,
+            "database_url": f"sqlite:///{tmp_path / 'm.db'}",
+            "web_client": False,
+            "otp_url": OTP,
+        }
     )
     from server.core import migrate
     from server.core.db import create_db_engine
@@ -115,13 +162,24 @@ def client_for(handler: Handler, tmp_path: Any) -> Iterator[TestClient]:
 
 
 def plan(client: TestClient, **params: Any) -> httpx.Response:
-    query = {"from": "36.5735,140.6245", "to": "stop:hitachi:jr_hitachi", "time": "2026-11-24T08:00:00+09:00", **params}
+    query = {
+        "from": "36.5735,140.6245",
+        "to": "stop:hitachi:jr_hitachi",
+        "time": "2026-11-24T08:00:00+09:00",
+        **params,
+    }
     return client.get("/api/v1/journeys", params=query)
 
 
 def test_otp_itinerary_is_mapped_to_our_model(tmp_path: Any, seen: list[dict[str, Any]]) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append({"url": str(request.url), "body": json.loads(request.content), "lang": request.headers.get("accept-language")})
+        seen.append(
+            {
+                "url": str(request.url),
+                "body": json.loads(request.content),
+                "lang": request.headers.get("accept-language"),
+            }
+        )
         return httpx.Response(200, json=PLAN)
 
     for client in client_for(handler, tmp_path):
@@ -145,7 +203,9 @@ def test_otp_itinerary_is_mapped_to_our_model(tmp_path: Any, seen: list[dict[str
     assert "planConnection" in sent["body"]["query"]
     variables = sent["body"]["variables"]
     assert variables["dateTime"] == {"earliestDeparture": "2026-11-24T08:00:00+09:00"}
-    assert variables["destination"]["location"] == {"stopLocation": {"stopLocationId": "hitachi:jr_hitachi"}}
+    assert variables["destination"]["location"] == {
+        "stopLocation": {"stopLocationId": "hitachi:jr_hitachi"}
+    }
     assert variables["preferences"]["accessibility"]["wheelchair"]["enabled"] is True
     assert variables["preferences"]["street"]["walk"]["speed"] == 0.8
     assert sent["lang"] == "ja"
@@ -163,8 +223,22 @@ def test_arrive_by_asks_for_latest_arrival(tmp_path: Any, seen: list[dict[str, A
 
 
 def test_routing_error_outside_bounds_is_a_clear_422(tmp_path: Any) -> None:
-    answer = {"data": {"planConnection": {"searchDateTime": "2026-11-24T08:00:00+09:00", "edges": [], "pageInfo": None,
-              "routingErrors": [{"code": "OUTSIDE_BOUNDS", "description": "The location is outside the area covered", "inputField": "FROM"}]}}}
+    answer = {
+        "data": {
+            "planConnection": {
+                "searchDateTime": "2026-11-24T08:00:00+09:00",
+                "edges": [],
+                "pageInfo": None,
+                "routingErrors": [
+                    {
+                        "code": "OUTSIDE_BOUNDS",
+                        "description": "The location is outside the area covered",
+                        "inputField": "FROM",
+                    }
+                ],
+            }
+        }
+    }
     for client in client_for(lambda r: httpx.Response(200, json=answer), tmp_path):
         response = plan(client)
 
@@ -174,8 +248,22 @@ def test_routing_error_outside_bounds_is_a_clear_422(tmp_path: Any) -> None:
 
 
 def test_no_transit_connection_is_an_empty_plan_with_the_reason(tmp_path: Any) -> None:
-    answer = {"data": {"planConnection": {"searchDateTime": "2026-11-24T08:00:00+09:00", "edges": [], "pageInfo": None,
-              "routingErrors": [{"code": "NO_TRANSIT_CONNECTION", "description": "No transit connection was found", "inputField": None}]}}}
+    answer = {
+        "data": {
+            "planConnection": {
+                "searchDateTime": "2026-11-24T08:00:00+09:00",
+                "edges": [],
+                "pageInfo": None,
+                "routingErrors": [
+                    {
+                        "code": "NO_TRANSIT_CONNECTION",
+                        "description": "No transit connection was found",
+                        "inputField": None,
+                    }
+                ],
+            }
+        }
+    }
     for client in client_for(lambda r: httpx.Response(200, json=answer), tmp_path):
         response = plan(client)
 
@@ -207,7 +295,11 @@ def test_connection_refused_is_502(tmp_path: Any) -> None:
 
 
 def test_graphql_errors_are_502_with_otp_message(tmp_path: Any) -> None:
-    answer = {"errors": [{"message": "Validation error (FieldUndefined@[planConnection/edges/node/legs/fromPlace])"}]}
+    answer = {
+        "errors": [
+            {"message": "Validation error (FieldUndefined@[planConnection/edges/legs/fromPlace])"}
+        ]
+    }
     for client in client_for(lambda r: httpx.Response(200, json=answer), tmp_path):
         response = plan(client)
 
