@@ -422,8 +422,13 @@ def tokens(value: Any) -> Iterator[tuple[str, str]]:
             yield str(value.get("system", "")), value["value"]
 
 
+_DATE_CHOICES = frozenset({"Date", "DateTime", "Instant", "Period"})
+
+
 def dates(value: Any) -> Iterator[tuple[str, str]]:
-    """[lo, hi) ranges of a date/dateTime/instant or a Period."""
+    """[lo, hi) ranges of a date/dateTime/instant or a Period (not onsetString, onsetAge...)."""
+    if isinstance(value, dict) and value.get("__choice__", "Date") not in _DATE_CHOICES:
+        return
     value = _unwrap(value)
     if isinstance(value, str):
         yield date_range(value)
