@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, insert, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
+from sqlmodel import select as select_models
 
 from server.auth.models import AuditChainHead, AuditRecord
 
@@ -241,7 +242,7 @@ def search(
     before_seq: int | None = None,
 ) -> Sequence[AuditRecord]:
     """Newest first; `before_seq` pages backwards."""
-    query = select(AuditRecord).order_by(col(AuditRecord.seq).desc()).limit(limit)
+    query = select_models(AuditRecord).order_by(col(AuditRecord.seq).desc()).limit(limit)
     if patient_id is not None:
         query = query.where(col(AuditRecord.patient_id) == patient_id)
     if subject is not None:
@@ -254,7 +255,7 @@ def search(
         query = query.where(col(AuditRecord.recorded) < until)
     if before_seq is not None:
         query = query.where(col(AuditRecord.seq) < before_seq)
-    return session.exec(query).all()  # type: ignore[call-overload,no-any-return]
+    return session.exec(query).all()
 
 
 _ACTION_CODES = {"create": "C", "read": "R", "search": "E", "update": "U", "delete": "D"}

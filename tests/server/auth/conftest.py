@@ -206,3 +206,16 @@ def h() -> Any:
         add_account=add_account,
         bearer=bearer,
     )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at production cost takes ~0.4 s per hash here; tests check behaviour, not cost."""
+    from argon2 import PasswordHasher
+
+    from server.auth import oauth
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", cheap)
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("dummy password"))
+    monkeypatch.setattr(oauth, "_secret_hasher", cheap)
