@@ -42,6 +42,8 @@ class MutationResult(BaseModel):
     status: Status
     record_id: str
     version: int | None = None  # the record's version after this write (applied)
+    patient_id: str | None = None  # applied: whose record it is, and its data category,
+    category: str | None = None  # so the device can file (and later purge) it at once
     seq: int | None = None
     reason: str | None = None  # why it was rejected or conflicted, for people
     server: RecordVersion | None = None  # conflict: the server's version

@@ -94,10 +94,16 @@ def record_change(
     seq = next_seq(session)
     row = session.get(SyncChange, (collection.name, record_id))
     if row is None:
-        row = SyncChange(collection=collection.name, record_id=record_id)
+        row = SyncChange(
+            collection=collection.name,
+            record_id=record_id,
+            seq=seq,
+            patient_id=patient_id,
+            category=collection.category.value,
+            version=version,
+        )
     row.seq = seq
     row.patient_id = patient_id
-    row.category = collection.category.value
     row.version = version
     row.deleted = deleted
     row.data = None if data is None else _dumps(data)
@@ -148,6 +154,8 @@ def _push_one(session: Session, principal: Principal, mutation: Mutation) -> Mut
             record_id=first.record_id,
             version=first.version,
             seq=first.seq,
+            patient_id=first.patient_id,
+            category=first.category,
             original=first,
         )
     try:
@@ -246,6 +254,8 @@ def _apply(session: Session, principal: Principal, mutation: Mutation) -> Mutati
                     record_id=mutation.record_id,
                     version=current.version,
                     seq=current.seq,
+                    patient_id=patient_id,
+                    category=collection.category.value,
                 )
             raise InvalidInput("the record was deleted")
         if mutation.op == "update":
@@ -280,6 +290,8 @@ def _apply(session: Session, principal: Principal, mutation: Mutation) -> Mutati
         record_id=mutation.record_id,
         version=version,
         seq=seq,
+        patient_id=patient_id,
+        category=collection.category.value,
     )
 
 
