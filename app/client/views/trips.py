@@ -1,0 +1,182 @@
+"""The trips screen: from/to with stop autocomplete, time and options, results, itinerary legs."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from app.client.state import AppState
+from app.client.trips import TripPlace, TripsState, clock, minutes
+
+MODE_ICONS = {
+    "WALK": ft.Icons.DIRECTIONS_WALK,
+    "RAIL": ft.Icons.TRAIN,
+    "SUBWAY": ft.Icons.SUBWAY,
+    "BUS": ft.Icons.DIRECTIONS_BUS,
+    "TRAM": ft.Icons.TRAM,
+    "FERRY": ft.Icons.DIRECTIONS_BOAT,
+}
+
+
+def _place_field(
+    state: AppState,
+    trips: TripsState,
+    key: str,
+    current: TripPlace | None,
+    choose: Callable[[TripPlace], None],
+) -> ft.Control:
+    async def on_change(e: ft.Event[ft.TextField]) -> None:
+        await trips.suggest(str(e.control.value or ""), state.language)
+
+    def pick(stop: dict[str, Any]) -> Callable[[], None]:
+        def run() -> None:
+            choose(TripPlace.from_stop(stop))
+            trips.suggestions = []
+            trips.on_change()
+
+        return run
+
+    field = ft.TextField(
+        label=state.t(key),
+        value=current.label if current else "",
+        text_size=state.text_size(20),
+        on_change=on_change,
+    )
+    return ft.Column(
+        [
+            field,
+            *[
+                ft.ListTile(
+                    title=ft.Text(str(s["name"]), size=state.text_size(18)),
+                    subtitle=ft.Text(str(s.get("name_kana") or ""), size=state.text_size(14)),
+                    on_click=pick(s),
+                    min_height=56,
+                )
+                for s in trips.suggestions[:5]
+            ],
+        ]
+    )
+
+
+def _itinerary_card(state: AppState, trips: TripsState, index: int) -> ft.Control:
+    it = trips.itineraries[index]
+    saved = it["co2_saved_g"]
+    modes: list[ft.Control] = [
+        ft.Icon(MODE_ICONS.get(leg["mode"], ft.Icons.COMMUTE)) for leg in it["legs"]
+    ]
+
+    def select() -> None:
+        trips.selected = None if trips.selected == index else index
+        trips.on_change()
+
+    body: list[ft.Control] = [
+        ft.Text(
+            f"{clock(it['start'])} → {clock(it['end'])}  "
+            f"({minutes(it['duration_s'])}{state.t('trips.min')})",
+            size=state.text_size(22),
+            weight=ft.FontWeight.BOLD,
+        ),
+        ft.Row(modes, wrap=True),
+        ft.Text(
+            f"{state.t('trips.transfers')} {it['transfers']} · {state.t('trips.walk')} "
+            f"{round(it['walk_distance_m'])} m · "
+            f"{state.t('trips.co2_saved')} {saved / 1000:.2f} kg",
+            size=state.text_size(16),
+        ),
+    ]
+    if trips.selected == index:
+        for leg in it["legs"]:
+            route = leg.get("route") or {}
+            line = route.get("short_name") or state.t("trips.walk")
+            body.append(
+                ft.ListTile(
+                    leading=ft.Icon(MODE_ICONS.get(leg["mode"], ft.Icons.COMMUTE)),
+                    title=ft.Text(
+                        f"{clock(leg['start'])} {leg['from']['name'] or state.t('trips.origin')}",
+                        size=state.text_size(18),
+                    ),
+                    subtitle=ft.Text(
+                        f"{line}"
+                        + (
+                            f" {leg['headsign']}{state.t('trips.bound')}"
+                            if leg.get("headsign")
+                            else ""
+                        )
+                        + f" → {clock(leg['end'])} "
+                        + (leg["to"]["name"] or state.t("trips.destination")),
+                        size=state.text_size(16),
+                    ),
+                )
+            )
+    return ft.Card(
+        content=ft.Container(ft.Column(body, spacing=6), padding=16, on_click=select),
+    )
+
+
+def trips_screen(
+    state: AppState, trips: TripsState, search: Callable[[], Awaitable[None]]
+) -> ft.Control:
+    def set_origin(place: TripPlace) -> None:
+        trips.origin = place
+
+    def set_destination(place: TripPlace) -> None:
+        trips.destination = place
+
+    def toggle(name: str) -> Callable[[ft.Event[ft.Switch]], None]:
+        def run(e: ft.Event[ft.Switch]) -> None:
+            setattr(trips, name, bool(e.control.value))
+
+        return run
+
+    rows: list[ft.Control] = [
+        ft.Text(state.t("trips.title"), size=state.text_size(26), weight=ft.FontWeight.BOLD),
+        _place_field(state, trips, "trips.from", trips.origin, set_origin),
+        ft.IconButton(ft.Icons.SWAP_VERT, tooltip=state.t("trips.swap"), on_click=trips.swap),
+        _place_field(state, trips, "trips.to", trips.destination, set_destination),
+        ft.Switch(
+            label=state.t("trips.arrive_by"), value=trips.arrive_by, on_change=toggle("arrive_by")
+        ),
+        ft.Switch(
+            label=state.t("trips.wheelchair"),
+            value=trips.wheelchair,
+            on_change=toggle("wheelchair"),
+        ),
+        ft.Switch(
+            label=state.t("trips.slow_walking"),
+            value=trips.slow_walking,
+            on_change=toggle("slow_walking"),
+        ),
+        ft.Switch(
+            label=state.t("trips.fewer_transfers"),
+            value=trips.fewer_transfers,
+            on_change=toggle("fewer_transfers"),
+        ),
+        ft.Button(state.t("trips.search"), icon=ft.Icons.SEARCH, on_click=search, height=56),
+    ]
+    if trips.busy:
+        rows.append(ft.ProgressRing())
+    if trips.error:
+        rows.append(ft.Text(trips.error, color=ft.Colors.RED_800, size=state.text_size(16)))
+    if not trips.busy and trips.reason and not trips.itineraries:
+        rows.append(ft.Text(state.t("trips.none"), size=state.text_size(18)))
+    rows += [_itinerary_card(state, trips, i) for i in range(len(trips.itineraries))]
+    if trips.store.recent and not trips.itineraries:
+        rows.append(
+            ft.Text(state.t("trips.recent"), size=state.text_size(18), weight=ft.FontWeight.BOLD)
+        )
+        for origin, destination in trips.store.recent[:5]:
+
+            def again(o: TripPlace = origin, d: TripPlace = destination) -> None:
+                trips.origin, trips.destination = o, d
+                trips.on_change()
+
+            rows.append(
+                ft.ListTile(
+                    title=ft.Text(
+                        f"{origin.label} → {destination.label}", size=state.text_size(18)
+                    ),
+                    on_click=again,
+                    min_height=56,
+                )
+            )
+    return ft.Column(rows, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
