@@ -37,9 +37,9 @@ class ApiClient:
             base_url=self.base_url, transport=transport, timeout=timeout
         )
 
-    async def _get(self, path: str, **params: Any) -> Any:
+    async def _get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
         try:
-            response = await self._client.get(path, params=params or None)
+            response = await self._client.get(path, params=params or None, headers=headers)
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {self.base_url}: {type(exc).__name__}") from exc
         if response.status_code >= 400:
@@ -52,6 +52,18 @@ class ApiClient:
 
     async def health(self) -> Health:
         return Health.from_json(await self._get("/health"))
+
+    async def search_stops(self, text: str, language: str = "ja") -> list[dict[str, Any]]:
+        """Stops matching kanji, kana, romaji or English (GET /api/v1/stops)."""
+        data = await self._get("/api/v1/stops", headers={"Accept-Language": language}, q=text)
+        return list(data["stops"])
+
+    async def journeys(self, params: dict[str, str], language: str = "ja") -> dict[str, Any]:
+        """Itineraries for from/to/time/options (GET /api/v1/journeys)."""
+        data: dict[str, Any] = await self._get(
+            "/api/v1/journeys", headers={"Accept-Language": language}, **params
+        )
+        return data
 
     async def aclose(self) -> None:
         await self._client.aclose()
