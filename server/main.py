@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from server.auth.oauth_router import oauth_router
 from server.auth.router import auth_router
+from server.care.router import care_router
+from server.clinic.router import clinic_router
 from server.core.db import create_db_engine
 from server.core.errors import NotFound, install_error_handlers
 from server.core.logging import configure_logging
@@ -38,6 +40,8 @@ def api_router() -> APIRouter:
     router.include_router(auth_router())
     router.include_router(mobility_router)
     router.include_router(sync_router)
+    router.include_router(care_router())
+    router.include_router(clinic_router())
     return router
 
 
