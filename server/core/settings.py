@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         description="OpenTripPlanner 2 base URL; when set, journeys come from its GTFS GraphQL API",
     )
     otp_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one OTP request")
+    fhir_url: str | None = Field(
+        default=None,
+        description="External FHIR R4 server for the PHR diary; default: the embedded /fhir store",
+    )
+    fhir_token: str | None = Field(default=None, description="Bearer token for MACHI_FHIR_URL")
+    fhir_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one FHIR request")
 
     # Shared mobility (server/mobility).
     mobility_hold_seconds: int = Field(
