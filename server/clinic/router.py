@@ -109,7 +109,7 @@ def clinic_router() -> APIRouter:
         """The answers as a FHIR QuestionnaireResponse (for the doctor before the call)."""
         return service.read_questionnaire(session, principal, appointment_id)
 
-    @router.api_route("/appointments/{appointment_id}/join", methods=["GET", "POST"])
+    @router.get("/appointments/{appointment_id}/join")
     def join(
         appointment_id: str,
         session: SessionDep,
