@@ -110,8 +110,8 @@ class BookingOut(BaseModel):
 class VehicleStatusUpdate(BaseModel):
     status: Literal["available", "disabled", "maintenance"]
     battery_percent: int | None = Field(default=None, ge=0, le=100)
-    lat: float | None = Latitude
-    lon: float | None = Longitude
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
 
 
 class ShuttleStopOut(BaseModel):
