@@ -1,7 +1,6 @@
 """The store driven by the real client libraries fhirclient and fhirpy over HTTP."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fhirclient import client as smart_client
