@@ -18,6 +18,7 @@ from server.core.errors import NotFound, install_error_handlers
 from server.core.logging import configure_logging
 from server.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.core.settings import Settings, load_settings
+from server.health.diary_router import diary_router
 from server.health.fhir_router import fhir_router
 from server.mobility.gbfs import router as gbfs_router
 from server.mobility.router import router as mobility_router
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
     router.include_router(sync_router)
     router.include_router(care_router())
     router.include_router(clinic_router())
+    router.include_router(diary_router())
     return router
 
 
