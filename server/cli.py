@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     from server.auth.cli import add_auth_commands
 
     add_auth_commands(verbs)
+
+    from server.mobility.cli import add_gbfs_commands
+
+    add_gbfs_commands(verbs)
     return parser
 
 
