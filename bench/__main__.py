@@ -4,7 +4,9 @@ import importlib
 import sys
 
 # Each benchmark module has a `main() -> None`; features register theirs here.
-BENCHMARKS: list[str] = []
+BENCHMARKS: list[str] = [
+    "bench.booking_bench",
+]
 
 
 def main() -> int:
