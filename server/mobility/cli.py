@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import sys
 
 import httpx
 from sqlmodel import Session
@@ -32,7 +33,7 @@ def _ingest(settings: Settings, urls: list[str]) -> int:
                 )
             session.commit()
     except MachiError as exc:
-        print(f"machi: error: {exc.detail}; nothing was changed")
+        print(f"machi: error: {exc.detail}; nothing was changed", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
