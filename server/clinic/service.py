@@ -138,11 +138,11 @@ def add_slots(
         made.append(slot)
     session.flush()
     for slot in made:
-        _publish_slot(session, principal, doctor, slot)
+        publish_slot(session, principal, doctor, slot)
     return made
 
 
-def _publish_slot(session: Session, principal: Principal, doctor: Doctor, slot: ClinicSlot) -> None:
+def publish_slot(session: Session, principal: Principal, doctor: Doctor, slot: ClinicSlot) -> None:
     fhir_create(
         session,
         principal,
@@ -303,7 +303,7 @@ def _fhir_appointment(
     }
 
 
-def _publish(
+def publish(
     session: Session,
     principal: Principal,
     settings: Settings,
@@ -378,8 +378,8 @@ def book(
     )
     session.add(appointment)
     session.flush()
-    _publish(session, principal, settings, appointment, doctor)
-    _publish_slot(session, principal, doctor, slot)
+    publish(session, principal, settings, appointment, doctor)
+    publish_slot(session, principal, doctor, slot)
     return appointment_out(session, principal, settings, appointment, doctor, clinic)
 
 
@@ -470,9 +470,9 @@ def cancel(
         slot.appointment_id = None
         session.add(slot)
         session.flush()
-        _publish_slot(session, principal, doctor, slot)
+        publish_slot(session, principal, doctor, slot)
     session.flush()
-    _publish(session, principal, settings, appointment, doctor)
+    publish(session, principal, settings, appointment, doctor)
     return appointment_out(session, principal, settings, appointment, doctor, clinic)
 
 
@@ -692,7 +692,7 @@ def record_assist(
     appointment.status = "fulfilled"
     session.add(appointment)
     session.flush()
-    _publish(session, principal, settings, appointment, doctor)
+    publish(session, principal, settings, appointment, doctor)
     minutes = int((aware(body.ended_at) - aware(body.started_at)).total_seconds() // 60)
     timeline.add_post(
         session,
