@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from server.auth.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo_accounts
+from server.care.demo import load_demo_care
+from server.clinic.demo import load_demo_clinic
 from server.core.db import create_db_engine
 from server.core.models import SystemFact
 from server.core.settings import Settings
@@ -38,6 +40,11 @@ def load_demo(settings: Settings) -> None:
                 f"staff TOTP secret {DEMO_TOTP_SECRET}",
                 flush=True,
             )
+        with Session(engine) as session:
+            posts = load_demo_care(session)
+            slots = load_demo_clinic(session, settings)
+            session.commit()
+            log.info("demo care: %d timeline posts; clinic: %d open slots", posts, slots)
         with Session(engine) as session:
             vehicles = load_demo_fleet(session)
             session.commit()
