@@ -59,7 +59,7 @@ class Collection:
     resource: str  # the FHIR resource type the SMART scopes and the audit speak of
     versioned: bool
     validate: Validate  # returns the normalised data; raises InvalidInput to reject
-    store: Store
+    store: Store  # only writes: every check belongs in `validate` (it runs before any write)
 
 
 _registry: dict[str, Collection] = {}

@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import and_, false, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from server.auth.access import DataCategory, Principal, authorize, record_search, visible_patients
@@ -159,8 +160,7 @@ def _push_one(session: Session, principal: Principal, mutation: Mutation) -> Mut
             original=first,
         )
     try:
-        with session.begin_nested():
-            result = _apply(session, principal, mutation)
+        result = _apply(session, principal, mutation)
     except Forbidden as exc:
         result = _rejected(mutation, str(exc.detail))
     except MachiError as exc:
@@ -206,7 +206,13 @@ def _conflict(mutation: Mutation, current: SyncChange, reason: str) -> MutationR
 
 
 def _apply(session: Session, principal: Principal, mutation: Mutation) -> MutationResult:
-    """Decide and store one mutation; raises MachiError to reject it (the savepoint unwinds)."""
+    """Decide, then store one mutation; raises MachiError to reject it.
+
+    Every check (authorization, versions, the collection's `validate`) runs before the first
+    write, so a rejection leaves nothing behind without a savepoint. (Savepoints are avoided:
+    the audit trail appends its queued records whenever a savepoint commits, from another
+    connection, which on SQLite waits for this very transaction's write lock.)
+    """
     collection = registry.get(mutation.collection)
     if collection is None:
         raise InvalidInput(f"unknown collection {mutation.collection!r}")
@@ -336,11 +342,11 @@ def _known_scope(session: Session, digest: str) -> set[Pair] | None:
 def _remember_scope(session: Session, digest: str, pairs: set[Pair]) -> None:
     if digest == EMPTY_SCOPE or session.get(SyncScope, digest) is not None:
         return
-    try:
-        with session.begin_nested():
-            session.add(SyncScope(digest=digest, pairs=_dumps(sorted(pairs))))
-    except IntegrityError:
-        pass  # a concurrent pull stored the same scope
+    values = {"digest": digest, "pairs": _dumps(sorted(pairs)), "created_at": utcnow()}
+    dialect = session.connection().dialect.name
+    insert_stmt = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(_scope)
+    # Two devices of one person may pull with a new scope at once: the first one stores it.
+    session.connection().execute(insert_stmt.values(values).on_conflict_do_nothing())
 
 
 def _pairs_clause(pairs: set[Pair]) -> Any:

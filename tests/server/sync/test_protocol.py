@@ -133,7 +133,8 @@ def test_revoking_consent_purges_the_patient_from_the_device_and_rejects_new_wri
     after = device.pull()
     [write] = device.push(note(mother.patient_id))
 
-    assert {(p["patient_id"], p["category"]) for p in after["purges"]} == {
+    # Other features' collections may add categories; these two are the built-ins'.
+    assert {(p["patient_id"], p["category"]) for p in after["purges"]} >= {
         (mother.patient_id, "vitals"),
         (mother.patient_id, "care_timeline"),
     }
