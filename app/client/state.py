@@ -61,6 +61,7 @@ class AppState:
     server_version: str | None = None
     last_checked: datetime | None = None
     _listeners: list[Callable[[], None]] = field(default_factory=list)
+    _status_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def t(self, key: str) -> str:
         return translate(self.language, key)
@@ -72,8 +73,16 @@ class AppState:
     def subscribe(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
+    def subscribe_status(self, listener: Callable[[], None]) -> None:
+        """Hear connection changes only: redrawing everything would drop what the user types."""
+        self._status_listeners.append(listener)
+
     def _changed(self) -> None:
         for listener in self._listeners:
+            listener()
+
+    def _status_changed(self) -> None:
+        for listener in self._status_listeners:
             listener()
 
     async def load(self) -> None:
@@ -110,4 +119,4 @@ class AppState:
             self.connection = Connection.ONLINE if ok else Connection.OFFLINE
             self.server_version = health.version
         self.last_checked = now()
-        self._changed()
+        self._status_changed()

@@ -5,6 +5,8 @@ searches are a small JSON file in the app's storage folder, so they work with no
 """
 
 import json
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -92,6 +94,7 @@ class TripsState:
     wheelchair: bool = False
     slow_walking: bool = False
     fewer_transfers: bool = False
+    typed: dict[str, str] = field(default_factory=dict)  # text in a place field not yet chosen
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     itineraries: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
@@ -104,16 +107,33 @@ class TripsState:
         self.on_change()
 
     async def suggest(self, text: str, language: str) -> None:
-        """Stop autocomplete: kanji, kana or romaji, from the first character."""
+        """Stop autocomplete: kanji, kana or romaji, from the first character.
+
+        It does not call `on_change`: the field's own suggestion list is redrawn by the view.
+        """
         if not text.strip():
             self.suggestions = []
-        else:
-            try:
-                self.suggestions = await self.api.search_stops(text, language)
-            except ApiError as exc:
-                self.error = exc.message
-                self.suggestions = []
-        self._changed()
+            return
+        try:
+            self.suggestions = await self.api.search_stops(text, language)
+        except ApiError as exc:
+            self.error = exc.message
+            self.suggestions = []
+
+    def set_time(self, text: str, now: datetime) -> bool:
+        """Read "8:30" / "08:30" / "８：３０" as that time on `now`'s day; empty means now.
+
+        Returns False (and keeps the previous time) when the text is not a time of day.
+        """
+        cleaned = unicodedata.normalize("NFKC", text).strip()
+        if not cleaned:
+            self.when = None
+            return True
+        match = re.fullmatch(r"(\d{1,2})[:時.]?(\d{2})分?", cleaned)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            return False
+        self.when = now.replace(hour=int(match[1]), minute=int(match[2]), second=0, microsecond=0)
+        return True
 
     def swap(self) -> None:
         self.origin, self.destination = self.destination, self.origin

@@ -1,9 +1,12 @@
 """Trip planning state on the device: search, results, recent searches that survive a restart."""
 
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from app.client.api import ApiClient
 from app.client.trips import TripPlace, TripsState, TripStore, clock
@@ -128,3 +131,34 @@ def test_screen_draws_results_and_the_selected_itinerary_legs(tmp_path: Path) ->
 
 async def trips_noop() -> None:
     return None
+
+
+def test_a_typed_time_is_read_as_that_time_today(tmp_path: Path) -> None:
+    trips = TripsState(ApiClient("http://machi.test"), TripStore.open(tmp_path))
+    now = datetime(2026, 11, 22, 22, 40, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+    assert trips.set_time("8:30", now)
+    assert trips.when == datetime(2026, 11, 22, 8, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert trips.set_time("０８：０５", now)  # full-width digits from a Japanese keyboard
+    assert trips.when is not None
+    assert (trips.when.hour, trips.when.minute) == (8, 5)
+
+
+@pytest.mark.parametrize("text", ["25:00", "8:75", "あさ", "830x"])
+def test_a_text_that_is_not_a_time_keeps_the_previous_one(tmp_path: Path, text: str) -> None:
+    trips = TripsState(ApiClient("http://machi.test"), TripStore.open(tmp_path))
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    trips.set_time("7:00", now)
+
+    assert not trips.set_time(text, now)
+    assert trips.when is not None
+    assert trips.when.hour == 7
+
+
+def test_an_empty_time_means_now(tmp_path: Path) -> None:
+    trips = TripsState(ApiClient("http://machi.test"), TripStore.open(tmp_path))
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    trips.set_time("7:00", now)
+
+    assert trips.set_time("  ", now)
+    assert trips.when is None

@@ -1,4 +1,4 @@
-"""A live machi server (the real `machi serve`) and headless Chromium driven by Playwright."""
+"""A live machi server with the demo data (the real `machi demo`) and headless Chromium."""
 
 import os
 import shutil
@@ -32,13 +32,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.update({"MACHI_PORT": str(port), "MACHI_DATA_DIR": str(data_dir)})
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve"], env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "server.cli", "demo"], env=env, stdout=log, stderr=log
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"machi serve exited: {(data_dir / 'server.log').read_text()[-2000:]}")
+            pytest.fail(f"machi demo exited: {(data_dir / 'server.log').read_text()[-2000:]}")
         try:
             if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
                 break
@@ -46,7 +46,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail("machi serve did not answer /health within 60 s")
+        pytest.fail("machi demo did not answer /health within 120 s")
     yield base_url
     process.terminate()
     process.wait(timeout=20)

@@ -1,6 +1,6 @@
 """One screen per section; later features fill them in, each in its own module."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -8,6 +8,7 @@ import flet as ft
 
 from app.client.i18n import LANGUAGE_NAMES, LANGUAGES
 from app.client.state import AppState, Section
+from app.client.views.common import heading, paragraph
 
 # Times are shown in Hitachi's time zone, also in the web client whose Python runs on a server.
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
@@ -20,18 +21,8 @@ class Actions:
     set_language: Callable[[str], Awaitable[None]]
     set_large_text: Callable[[bool], Awaitable[None]]
     check_connection: Callable[[], Awaitable[None]]
-
-
-def heading(state: AppState, key: str) -> ft.Control:
-    return ft.Semantics(
-        identifier="section-title",
-        header=True,
-        content=ft.Text(state.t(key), size=state.text_size(26), weight=ft.FontWeight.BOLD),
-    )
-
-
-def paragraph(state: AppState, text: str) -> ft.Text:
-    return ft.Text(text, size=state.text_size(18))
+    # The feature screens main.py has wired in; a section without one shows its introduction.
+    screens: Mapping[Section, Callable[[], ft.Control]]
 
 
 def intro_screen(state: AppState, section: Section) -> ft.Control:
@@ -109,4 +100,5 @@ def settings_screen(state: AppState, actions: Actions) -> ft.Control:
 def build_section(state: AppState, actions: Actions) -> ft.Control:
     if state.section is Section.SETTINGS:
         return settings_screen(state, actions)
-    return intro_screen(state, state.section)
+    screen = actions.screens.get(state.section)
+    return screen() if screen else intro_screen(state, state.section)

@@ -49,14 +49,14 @@ def status_chip(state: AppState) -> ft.Control:
     )
 
 
-def build_shell(page: ft.Page, state: AppState, actions: sections.Actions) -> None:
-    """(Re)build the whole frame for the current state and window width."""
+def build_shell(page: ft.Page, state: AppState, actions: sections.Actions) -> ft.Container:
+    """(Re)build the whole frame; returns the status slot, which updates on its own."""
     index = SECTIONS.index(state.section)
     page.appbar = ft.AppBar(
         title=ft.Text(state.t("app_title"), size=state.text_size(22), weight=ft.FontWeight.BOLD),
         bgcolor=ft.Colors.BLUE_800,
         color=ft.Colors.WHITE,
-        actions=[status_chip(state), ft.Container(width=12)],
+        actions=[status_slot := ft.Container(status_chip(state)), ft.Container(width=12)],
     )
     body = ft.Container(
         content=sections.build_section(state, actions),
@@ -99,3 +99,4 @@ def build_shell(page: ft.Page, state: AppState, actions: sections.Actions) -> No
         page.controls[:] = [
             ft.Row([rail, ft.VerticalDivider(width=1), body], expand=True, spacing=0)
         ]
+    return status_slot

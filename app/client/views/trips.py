@@ -1,12 +1,17 @@
 """The trips screen: from/to with stop autocomplete, time and options, results, itinerary legs."""
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import flet as ft
 
 from app.client.state import AppState
 from app.client.trips import TripPlace, TripsState, clock, minutes
+from app.client.views.common import heading
+
+LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 
 MODE_ICONS = {
     "WALK": ft.Icons.DIRECTIONS_WALK,
@@ -25,36 +30,57 @@ def _place_field(
     current: TripPlace | None,
     choose: Callable[[TripPlace], None],
 ) -> ft.Control:
-    async def on_change(e: ft.Event[ft.TextField]) -> None:
-        await trips.suggest(str(e.control.value or ""), state.language)
-
     def pick(stop: dict[str, Any]) -> Callable[[], None]:
         def run() -> None:
             choose(TripPlace.from_stop(stop))
+            trips.typed.pop(key, None)
             trips.suggestions = []
             trips.on_change()
 
         return run
 
+    def suggestion_tiles() -> list[ft.Control]:
+        return [
+            ft.ListTile(
+                title=ft.Text(str(s["name"]), size=state.text_size(18)),
+                subtitle=ft.Text(str(s.get("name_kana") or ""), size=state.text_size(14)),
+                on_click=pick(s),
+                min_height=56,
+            )
+            for s in trips.suggestions[:5]
+        ]
+
+    suggestions = ft.Column(suggestion_tiles() if trips.typed.get(key) else [])
+
+    async def on_change(e: ft.Event[ft.TextField]) -> None:
+        text = str(e.control.value or "")
+        # Only the suggestions under this field change while typing: redrawing the screen
+        # would take the keyboard focus away mid-word.
+        trips.typed[key] = text
+        await trips.suggest(text, state.language)
+        if trips.typed.get(key) == text:  # a slower answer for an older text is dropped
+            suggestions.controls = suggestion_tiles()
+
     field = ft.TextField(
         label=state.t(key),
-        value=current.label if current else "",
+        value=trips.typed.get(key, current.label if current else ""),
         text_size=state.text_size(20),
         on_change=on_change,
     )
-    return ft.Column(
-        [
-            field,
-            *[
-                ft.ListTile(
-                    title=ft.Text(str(s["name"]), size=state.text_size(18)),
-                    subtitle=ft.Text(str(s.get("name_kana") or ""), size=state.text_size(14)),
-                    on_click=pick(s),
-                    min_height=56,
-                )
-                for s in trips.suggestions[:5]
-            ],
-        ]
+    return ft.Column([field, suggestions])
+
+
+def _time_field(state: AppState, trips: TripsState) -> ft.Control:
+    def on_change(e: ft.Event[ft.TextField]) -> None:
+        ok = trips.set_time(str(e.control.value or ""), datetime.now(LOCAL_TZ))
+        e.control.error = None if ok else state.t("trips.time_invalid")
+
+    return ft.TextField(
+        label=state.t("trips.time"),
+        value=trips.when.strftime("%H:%M") if trips.when else "",
+        text_size=state.text_size(20),
+        keyboard_type=ft.KeyboardType.DATETIME,
+        on_change=on_change,
     )
 
 
@@ -129,10 +155,11 @@ def trips_screen(
         return run
 
     rows: list[ft.Control] = [
-        ft.Text(state.t("trips.title"), size=state.text_size(26), weight=ft.FontWeight.BOLD),
+        heading(state, "trips.title"),
         _place_field(state, trips, "trips.from", trips.origin, set_origin),
         ft.IconButton(ft.Icons.SWAP_VERT, tooltip=state.t("trips.swap"), on_click=trips.swap),
         _place_field(state, trips, "trips.to", trips.destination, set_destination),
+        _time_field(state, trips),
         ft.Switch(
             label=state.t("trips.arrive_by"), value=trips.arrive_by, on_change=toggle("arrive_by")
         ),
