@@ -402,21 +402,21 @@ def _result(checkup: CheckupIn) -> CheckupResult:
     return CheckupResult(**checkup.model_dump())
 
 
-async def import_checkup(store: PhrStore, patient_id: str, checkup: CheckupIn) -> CheckupOut:
-    """Store each item as an Observation and the 保健指導 level as a summary (idempotent)."""
+def checkup_resources(patient_id: str, checkup: CheckupIn) -> list[tuple[Resource, str]]:
+    """One Observation per item plus the summary with the 保健指導 level, each with the
+    identifier search that makes re-importing the same checkup a no-op."""
     result = _result(checkup)
     level = stratify(result)
-    items: dict[str, float] = {}
     values = checkup.model_dump()
     if values["bmi"] is None and result.computed_bmi is not None:
         values["bmi"] = result.computed_bmi
     when = checkup.checked_on.isoformat()
+    out: list[tuple[Resource, str]] = []
     components = []
     for name, (code, unit, category, label) in CHECKUP_ITEMS.items():
         value = values.get(name)
         if value is None:
             continue
-        items[name] = float(value)
         key = f"{patient_id}:{when}:{code}"
         observation: Resource = {
             "resourceType": "Observation",
@@ -428,7 +428,7 @@ async def import_checkup(store: PhrStore, patient_id: str, checkup: CheckupIn) -
             "effectiveDateTime": when,
             "valueQuantity": _quantity(float(value), unit),
         }
-        await store.create(observation, if_none_exist=f"identifier={CHECKUP_ID_SYSTEM}|{key}")
+        out.append((observation, f"identifier={CHECKUP_ID_SYSTEM}|{key}"))
         components.append(
             {
                 "code": {"coding": [{"system": LOINC, "code": code}], "text": name},
@@ -436,6 +436,7 @@ async def import_checkup(store: PhrStore, patient_id: str, checkup: CheckupIn) -
             }
         )
     key = f"{patient_id}:{when}:{CHECKUP_CODE}"
+    saved = {"reasons": level.reasons, "input": checkup.model_dump(mode="json")}
     summary: Resource = {
         "resourceType": "Observation",
         "identifier": [{"system": CHECKUP_ID_SYSTEM, "value": key}],
@@ -457,23 +458,17 @@ async def import_checkup(store: PhrStore, patient_id: str, checkup: CheckupIn) -
             ]
         },
         "component": components,
-        "note": [
-            {
-                "text": json.dumps(
-                    {"reasons": level.reasons, "input": checkup.model_dump(mode="json")},
-                    ensure_ascii=False,
-                )
-            }
-        ],
+        "note": [{"text": json.dumps(saved, ensure_ascii=False)}],
     }
-    await store.create(summary, if_none_exist=f"identifier={CHECKUP_ID_SYSTEM}|{key}")
-    return CheckupOut(
-        checked_on=checkup.checked_on,
-        level=level.level,
-        reasons=level.reasons,
-        note=level.note,
-        items=items,
-    )
+    out.append((summary, f"identifier={CHECKUP_ID_SYSTEM}|{key}"))
+    return out
+
+
+async def import_checkup(store: PhrStore, patient_id: str, checkup: CheckupIn) -> CheckupOut:
+    """Store each item as an Observation and the 保健指導 level as a summary (idempotent)."""
+    for resource, criteria in checkup_resources(patient_id, checkup):
+        await store.create(resource, if_none_exist=criteria)
+    return import_result(checkup)
 
 
 async def latest_checkup(store: PhrStore, patient_id: str) -> CheckupOut | None:

@@ -351,6 +351,18 @@ def _store(
     )
 
 
+def load_trusted(session: Session, body: dict[str, Any]) -> Stored | None:
+    """Write a resource at its own id without a caller (demo data, trusted loaders); validated
+    like any write. Returns None when that id already exists, so loaders are idempotent."""
+    res_type = str(body.get("resourceType"))
+    spec = spec_for(res_type)
+    validate(res_type, body)
+    check_id(str(body.get("id")))
+    if _current(session, res_type, body["id"]) is not None:
+        return None
+    return _store(session, spec, body["id"], body, existing=None, method="PUT")
+
+
 def create(
     session: Session,
     access: FhirAccess,

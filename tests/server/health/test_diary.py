@@ -138,3 +138,25 @@ def test_family_without_consent_cannot_read_the_diary(fhir: TestClient, me: str)
     )
 
     assert response.status_code == 403
+
+
+def test_demo_diary_loads_once_and_shows_morning_surges(fhir: TestClient, session) -> None:  # type: ignore[no-untyped-def]
+    from server.health.demo import HANAKO, load_demo_diary
+
+    first = load_demo_diary(session)
+    second = load_demo_diary(session)
+    session.flush()
+
+    trend = fhir.get(
+        "/api/v1/diary/trends/blood_pressure",
+        params={"days": 30},
+        headers={"X-Test-Patient": HANAKO},
+    ).json()
+    latest = fhir.get("/api/v1/diary/checkups/latest", headers={"X-Test-Patient": HANAKO}).json()
+
+    assert first > 500
+    assert second == 0
+    mornings = [p["value"] for p in trend["points"] if p["timing"] == "morning"]
+    evenings = [p["value"] for p in trend["points"] if p["timing"] == "evening"]
+    assert sum(mornings) / len(mornings) > sum(evenings) / len(evenings) + 10
+    assert latest["level"] == "対象外"  # 78 and on blood pressure medicine

@@ -1,0 +1,305 @@
+"""FHIR store benchmark: Observation creates/s, a 100-entry transaction, and search
+patient+code+date over N (default 1,000,000) Observations loaded by a bulk path, over HTTP.
+
+    python -m bench.fhir_bench [--observations N] [--postgres URL]
+
+The server runs in its own process (uvicorn, one worker) as a resident reading and writing
+their own record, so every request goes through authorization and the audit trail.
+"""
+
+import argparse
+import multiprocessing
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, func, insert, select, text
+
+LOINC = "http://loinc.org"
+CODES = [("8867-4", "/min"), ("29463-7", "kg"), ("8310-5", "Cel"), ("59408-5", "%")]
+PATIENTS = 1000
+BENCH_PATIENT = "bench-p0"
+
+
+def bench_principal() -> Any:
+    from server.auth.access import Principal, Role
+
+    return Principal(
+        subject="bench",
+        role=Role.RESIDENT,
+        patient_id=BENCH_PATIENT,
+        scopes=frozenset({"patient/*.cruds"}),
+        client_id="bench",
+    )
+
+
+def serve(database_url: str, data_dir: str, port: int) -> None:
+    import logging
+
+    import uvicorn
+
+    from server.auth.access import current_principal
+    from server.core.settings import Settings
+    from server.main import create_app
+
+    settings = Settings.model_validate(
+        {"database_url": database_url, "data_dir": data_dir, "web_client": False, "port": port}
+    )
+    app = create_app(settings)
+    logging.getLogger("machi.access").setLevel(logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
+    app.dependency_overrides[current_principal] = bench_principal
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+def observation(patient: str, code: str, unit: str, when: datetime, value: float) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "vital-signs",
+                    }
+                ]
+            }
+        ],
+        "code": {"coding": [{"system": LOINC, "code": code}]},
+        "subject": {"reference": f"Patient/{patient}"},
+        "effectiveDateTime": when.isoformat(timespec="seconds"),
+        "valueQuantity": {
+            "value": value,
+            "unit": unit,
+            "system": "http://unitsofmeasure.org",
+            "code": unit,
+        },
+    }
+
+
+def bulk_load(engine: Engine, count: int) -> float:
+    """Write `count` Observations straight into the tables (resource, history, index)."""
+    from server.health import fhir_json
+    from server.health.models import FhirResource
+    from server.health.search_params import SPECS, patient_of
+    from server.health.store import DATE, H, REF, STRING, TOKEN, R, _with_meta, index_rows
+
+    spec = SPECS["Observation"]
+    rng = random.Random(7)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    began = time.perf_counter()
+    with engine.begin() as connection:
+        first = (connection.execute(select(func.max(FhirResource.pk))).scalar() or 0) + 1  # type: ignore[arg-type]
+    batch = 20000
+    instant = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    for offset in range(0, count, batch):
+        resources, history, tokens, dates, refs, strings = [], [], [], [], [], []
+        for i in range(offset, min(count, offset + batch)):
+            pk = first + i
+            patient = f"bench-p{i % PATIENTS}"
+            code, unit = CODES[(i // PATIENTS) % len(CODES)]
+            when = start + timedelta(minutes=rng.randrange(0, 700 * 24 * 60))
+            res_id = str(uuid.UUID(int=rng.getrandbits(128)))
+            document = _with_meta(
+                observation(patient, code, unit, when, round(rng.uniform(40, 120), 1)),
+                res_id,
+                1,
+                instant,
+            )
+            content = fhir_json.dumps(document)
+            patient_id = patient_of(spec, document)
+            row = {
+                "res_type": "Observation",
+                "res_id": res_id,
+                "version": 1,
+                "last_updated": instant,
+                "deleted": False,
+                "content": content,
+            }
+            resources.append({**row, "pk": pk, "patient_id": patient_id})
+            history.append({**row, "method": "POST"})
+            index = index_rows(spec, document, pk, patient_id)
+            tokens += index.tokens
+            dates += index.dates
+            refs += index.refs
+            strings += index.strings
+        with engine.begin() as connection:
+            connection.execute(insert(R), resources)
+            connection.execute(insert(H), history)
+            for table, rows in ((TOKEN, tokens), (DATE, dates), (REF, refs), (STRING, strings)):
+                if rows:
+                    connection.execute(insert(table), rows)
+        done = min(count, offset + batch)
+        if done % 100000 == 0 or done == count:
+            print(f"   loaded {done:,} Observations", flush=True)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE"))
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('fhir_resource', 'pk'), :v)"),
+                {"v": first + count},
+            )
+        else:
+            connection.execute(text("ANALYZE"))
+    return time.perf_counter() - began
+
+
+def wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/health", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(database_url: str, label: str, count: int) -> dict[str, float]:
+    from server.core import migrate
+    from server.core.db import create_db_engine
+    from server.core.settings import Settings
+
+    data_dir = tempfile.mkdtemp(prefix="fhir-bench-")
+    settings = Settings.model_validate({"database_url": database_url, "data_dir": data_dir})
+    engine = create_db_engine(settings)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    print(f"== {label}: bulk-loading {count:,} Observations", flush=True)
+    load_s = bulk_load(engine, count)
+    engine.dispose()
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    context = multiprocessing.get_context("spawn")
+    server = context.Process(target=serve, args=(database_url, data_dir, port), daemon=True)
+    server.start()
+    base = f"http://127.0.0.1:{port}"
+    results: dict[str, float] = {"load_s": load_s}
+    try:
+        wait_ready(base)
+        with httpx.Client(base_url=f"{base}/fhir", timeout=60) as client:
+            headers = {"Content-Type": "application/fhir+json"}
+            now = datetime(2026, 11, 1, 7, tzinfo=UTC)
+            for _ in range(50):  # warm-up
+                client.post(
+                    "/Observation", json=observation(BENCH_PATIENT, "8867-4", "/min", now, 70)
+                )
+            creates = 1000
+            latencies = []
+            began = time.perf_counter()
+            for i in range(creates):
+                t0 = time.perf_counter()
+                response = client.post(
+                    "/Observation",
+                    json=observation(
+                        BENCH_PATIENT, "8867-4", "/min", now + timedelta(minutes=i), 70
+                    ),
+                    headers=headers,
+                )
+                latencies.append(time.perf_counter() - t0)
+                assert response.status_code == 201, response.text
+            elapsed = time.perf_counter() - began
+            results["create_per_s"] = creates / elapsed
+            results["create_p50_ms"] = statistics.median(latencies) * 1000
+
+            tx_times = []
+            for _ in range(5):
+                bundle = {
+                    "resourceType": "Bundle",
+                    "type": "transaction",
+                    "entry": [
+                        {
+                            "fullUrl": f"urn:uuid:{uuid.uuid4()}",
+                            "resource": observation(
+                                BENCH_PATIENT, "29463-7", "kg", now + timedelta(hours=j), 52
+                            ),
+                            "request": {"method": "POST", "url": "Observation"},
+                        }
+                        for j in range(100)
+                    ],
+                }
+                t0 = time.perf_counter()
+                response = client.post("", json=bundle)
+                tx_times.append(time.perf_counter() - t0)
+                assert response.status_code == 200, response.text[:500]
+            results["transaction100_ms"] = statistics.median(tx_times) * 1000
+
+            rng = random.Random(11)
+            search_times = []
+            returned = []
+            for _ in range(300):
+                code, _unit = rng.choice(CODES)
+                low = datetime(2025, 1, 1) + timedelta(days=rng.randrange(0, 300))
+                params = {
+                    "patient": BENCH_PATIENT,
+                    "code": f"{LOINC}|{code}",
+                    "date": [f"ge{low:%Y-%m-%d}", f"lt{low + timedelta(days=400):%Y-%m-%d}"],
+                    "_count": "50",
+                    "_sort": "-date",
+                }
+                t0 = time.perf_counter()
+                response = client.get("/Observation", params=params)
+                search_times.append(time.perf_counter() - t0)
+                returned.append(len(response.json().get("entry", [])))
+            results["search_p50_ms"] = statistics.median(search_times) * 1000
+            results["search_p95_ms"] = percentile(search_times, 0.95) * 1000
+            results["search_per_s"] = len(search_times) / sum(search_times)
+            results["search_returned_min"] = min(returned)
+    finally:
+        server.terminate()
+        server.join(10)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--observations", type=int, default=1_000_000)
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/machi_fhir_bench",
+        help="PostgreSQL URL (its public schema is dropped!); '' to skip",
+    )
+    args = parser.parse_args(
+        argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else []
+    )
+    targets = [("SQLite", f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}")]
+    if args.postgres:
+        targets.append(("PostgreSQL", args.postgres))
+    for label, url in targets:
+        try:
+            results = run(url, label, args.observations)
+        except Exception as exc:  # a missing PostgreSQL should not hide the SQLite numbers
+            print(f"   {label}: skipped ({type(exc).__name__}: {exc})")
+            continue
+        print(
+            f"   {label}: create {results['create_per_s']:.0f}/s (p50 {results['create_p50_ms']:.1f} ms), "
+            f"transaction(100) {results['transaction100_ms']:.0f} ms, search over "
+            f"{args.observations:,}: p50 {results['search_p50_ms']:.1f} ms, "
+            f"p95 {results['search_p95_ms']:.1f} ms ({results['search_per_s']:.0f}/s, "
+            f">= {results['search_returned_min']:.0f} returned), bulk load {results['load_s']:.0f} s",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
