@@ -11,6 +11,7 @@ from server.clinic.demo import load_demo_clinic
 from server.core.db import create_db_engine
 from server.core.models import SystemFact
 from server.core.settings import Settings
+from server.health.demo import load_demo_diary
 from server.mobility.demo import load_demo_fleet
 from server.transit.demo import load_demo_feeds
 
@@ -45,6 +46,10 @@ def load_demo(settings: Settings) -> None:
             slots = load_demo_clinic(session, settings)
             session.commit()
             log.info("demo care: %d timeline posts; clinic: %d open slots", posts, slots)
+        with Session(engine) as session:
+            entries = load_demo_diary(session)
+            session.commit()
+            log.info("demo diary: %d FHIR resources", entries)
         with Session(engine) as session:
             vehicles = load_demo_fleet(session)
             session.commit()
