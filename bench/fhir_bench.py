@@ -90,7 +90,7 @@ def bulk_load(engine: Engine, count: int) -> float:
     from server.health import fhir_json
     from server.health.models import FhirResource
     from server.health.search_params import SPECS, patient_of
-    from server.health.store import DATE, H, REF, STRING, TOKEN, R, _with_meta, index_rows
+    from server.health.store import DATE, REF, STRING, TOKEN, H, R, _with_meta, index_rows
 
     spec = SPECS["Observation"]
     rng = random.Random(7)
@@ -291,12 +291,13 @@ def main(argv: list[str] | None = None) -> None:
         except Exception as exc:  # a missing PostgreSQL should not hide the SQLite numbers
             print(f"   {label}: skipped ({type(exc).__name__}: {exc})")
             continue
+        r = results
         print(
-            f"   {label}: create {results['create_per_s']:.0f}/s (p50 {results['create_p50_ms']:.1f} ms), "
-            f"transaction(100) {results['transaction100_ms']:.0f} ms, search over "
-            f"{args.observations:,}: p50 {results['search_p50_ms']:.1f} ms, "
-            f"p95 {results['search_p95_ms']:.1f} ms ({results['search_per_s']:.0f}/s, "
-            f">= {results['search_returned_min']:.0f} returned), bulk load {results['load_s']:.0f} s",
+            f"   {label}: create {r['create_per_s']:.0f}/s (p50 {r['create_p50_ms']:.1f} ms), "
+            f"transaction(100) {r['transaction100_ms']:.0f} ms, search over "
+            f"{args.observations:,}: p50 {r['search_p50_ms']:.1f} ms, "
+            f"p95 {r['search_p95_ms']:.1f} ms ({r['search_per_s']:.0f}/s, "
+            f">= {r['search_returned_min']:.0f} returned), bulk load {r['load_s']:.0f} s",
             flush=True,
         )
 
