@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -586,7 +587,7 @@ def _footpaths(
     seconds, per-stop same-stop transfer seconds)."""
     n = lat.shape[0]
     ok = ((location_type == 0) | (location_type == 1)) & ~np.isnan(lat) & ~np.isnan(lon)
-    a, b, d = kernel.near_pairs(lat, lon, ok, radius_m)
+    a, b, d = _near_pairs(lat, lon, ok, radius_m)
     metres = d * detour
     fixed = np.full(a.shape[0], -1.0)
     self_s = np.zeros(n)
@@ -644,3 +645,48 @@ def _footpaths(
     o = np.lexsort((b, a))
     _ = REFERENCE_WALK_MPS
     return a[o], b[o], metres[o], fixed[o], self_s
+
+
+def _near_pairs(
+    lat: F64, lon: F64, ok: np.ndarray, radius_m: float
+) -> tuple[np.ndarray, np.ndarray, F64]:
+    """All ordered pairs (i, j), i != j, of `ok` points within `radius_m` straight-line metres:
+    a grid of radius-sized cells, each point joined with its 3 x 3 neighbourhood."""
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    dlat = math.degrees(radius_m / kernel.EARTH_RADIUS_M)
+    # Cells as wide as the radius at the point furthest from the equator, so none is too narrow.
+    maxlat = min(float(np.abs(lat[idx]).max()), 89.0)
+    dlon = dlat / max(math.cos(math.radians(maxlat)), 1e-6)
+    cy = np.floor(lat[idx] / dlat).astype(np.int64)
+    cx = np.floor(lon[idx] / dlon).astype(np.int64)
+    span = np.int64(1 << 31)
+    key = cy * span + cx
+    order = np.argsort(key, kind="stable")
+    skey, sidx = key[order], idx[order]
+    parts_a, parts_b = [], []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            k = (cy + dy) * span + (cx + dx)
+            lo = np.searchsorted(skey, k, "left")
+            cnt = np.searchsorted(skey, k, "right") - lo
+            total = int(cnt.sum())
+            if total == 0:
+                continue
+            start = np.cumsum(cnt) - cnt
+            parts_a.append(np.repeat(idx, cnt))
+            parts_b.append(sidx[np.repeat(lo - start, cnt) + np.arange(total)])
+    if not parts_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    a = np.concatenate(parts_a)
+    b = np.concatenate(parts_b)
+    a, b = a[a != b], b[a != b]
+    p1, p2 = np.radians(lat[a]), np.radians(lat[b])
+    h = (
+        np.sin((p2 - p1) * 0.5) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon[b] - lon[a]) * 0.5) ** 2
+    )
+    d = 2.0 * kernel.EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    near = d <= radius_m
+    return a[near], b[near], d[near]

@@ -195,6 +195,8 @@ def raptor(
 
     marked = np.zeros(n_stops, np.bool_)
     mlist = np.empty(n_stops, np.int32)
+    boardable = np.zeros(n_stops, np.bool_)
+    blist = np.empty(n_stops, np.int32)
     tflag = np.zeros(n_stops, np.bool_)
     tlist = np.empty(n_stops, np.int32)
     q_pos = np.full(n_pat, -1, np.int32)
@@ -210,8 +212,9 @@ def raptor(
         tau = ev_time[e]
         changed[:] = False
         nm = 0
-        # Round 0: every origin's label moves to this (earlier) departure; only the origins
-        # with a departure at exactly this time are marked: the others board nothing new.
+        # Round 0: every origin's label moves to this (earlier) departure; after the first
+        # event only the origins with a departure at exactly this time are marked: the others
+        # board nothing they did not board at a later event.
         for o in range(o_stop.shape[0]):
             s = o_stop[o]
             t = tau + o_walk[o]
@@ -228,8 +231,12 @@ def raptor(
                     for j in range(n_lab):
                         if t < rle[j, s]:
                             rle[j, s] = t
-        for ei in range(ev_ofs[e], ev_ofs[e + 1]):
-            s = o_stop[ev_orig[ei]]
+        # The first event is a full search from every origin: departures after the window
+        # are no events, yet what they reach must prune the window's journeys.
+        first = e == 0
+        n_ev = o_stop.shape[0] if first else ev_ofs[e + 1] - ev_ofs[e]
+        for ei in range(n_ev):
+            s = o_stop[ei] if first else o_stop[ev_orig[ev_ofs[e] + ei]]
             if not marked[s]:
                 marked[s] = True
                 mlist[nm] = s
@@ -257,9 +264,15 @@ def raptor(
                 break
             last = k == n_lab - 1
             npl = 0
+            # Only stops whose ready time improved last round can board anything new: from the
+            # others every trip was already tried in an earlier round (or event), and its
+            # arrivals are in tle.
+            nb = nm
             for mi in range(nm):
                 s = mlist[mi]
                 marked[s] = False
+                boardable[s] = True
+                blist[mi] = s
                 for x in range(stop_pat_ofs[s], stop_pat_ofs[s + 1]):
                     p = stop_pats[x]
                     pos = stop_pat_pos[x]
@@ -306,7 +319,7 @@ def raptor(
                                 tflag[s] = True
                                 tlist[ntl] = s
                                 ntl += 1
-                    if (fl & BOARD) and stop_ok[s]:
+                    if boardable[s] and (fl & BOARD) and stop_ok[s]:
                         r = rle[k - 1, s]
                         if r < INF:
                             cur = INF
@@ -332,6 +345,8 @@ def raptor(
                                     off = slot_off[ns]
                                     bpos = i
                                     rowbase = base + nr * n_st
+            for bi in range(nb):
+                boardable[blist[bi]] = False
             # Transfers: one footpath (or a stay) after each vehicle, never chained walks.
             for ti in range(ntl):
                 s = tlist[ti]
@@ -428,8 +443,8 @@ def raptor(
 
 @njit(cache=True)
 def departure_events(net, fp_dur, stop_ok, trip_mask, slot_off, o_stop, o_walk, t_from, t_to):
-    """Departure times from the origins in [t_from, t_to] (leaving the origin point), newest
-    first, as CSR (times, offsets, origin indices): the iterations of rRAPTOR."""
+    """(time, origin) for every vehicle departure reachable from an origin leaving it in
+    [t_from, t_to]: the iterations of rRAPTOR, unsorted."""
     pat_stop_ofs, pat_flags = net[0], net[2]
     pat_trip_ofs, pat_trips, pat_st_ofs, st_dep = net[3], net[4], net[5], net[7]
     stop_pat_ofs, stop_pats, stop_pat_pos = net[8], net[9], net[10]
@@ -501,26 +516,8 @@ def departure_events(net, fp_dur, stop_ok, trip_mask, slot_off, o_stop, o_walk, 
                             ev_o[n] = o
                             n += 1
                         j += 1
-    order = np.argsort(-ev_t[:n], kind="mergesort")
-    times = np.empty(n, np.int32)
-    ofs = np.zeros(n + 1, np.int32)
-    origs = np.empty(n, np.int32)
-    seen = np.full(o_stop.shape[0], -1, np.int32)
-    ng = 0
-    no = 0
-    for i in range(n):
-        t = ev_t[order[i]]
-        o = ev_o[order[i]]
-        if ng == 0 or times[ng - 1] != t:
-            times[ng] = t
-            ofs[ng] = no
-            ng += 1
-        if seen[o] != ng:
-            seen[o] = ng
-            origs[no] = o
-            no += 1
-    ofs[ng] = no
-    return times[:ng], ofs[: ng + 1], origs[:no]
+    # Sorting is left to numpy in the caller: numba's sort costs seconds of compile time.
+    return ev_t[:n], ev_o[:n]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -656,64 +653,3 @@ def fifo_split(group_start, n_st, arr, dep):
             sub[r] = chosen
         ofs += (group_start[g + 1] - group_start[g]) * m
     return sub
-
-
-@njit(cache=True)
-def near_pairs(lat, lon, ok, radius_m):
-    """All ordered pairs (i, j), i != j, of `ok` points within `radius_m` straight-line metres,
-    found with a grid of radius-sized cells (each point looks at its 3x3 neighbourhood)."""
-    n = lat.shape[0]
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    maxlat = 0.0
-    for i in range(n):
-        if ok[i] and abs(lat[i]) > maxlat:
-            maxlat = abs(lat[i])
-    dlon = dlat / max(math.cos(math.radians(min(maxlat, 89.0))), 1e-6)
-    cy = np.empty(n, np.int64)
-    cx = np.empty(n, np.int64)
-    key = np.empty(n, np.int64)
-    span = np.int64(1 << 31)
-    for i in range(n):
-        if ok[i]:
-            cy[i] = np.int64(math.floor(lat[i] / dlat))
-            cx[i] = np.int64(math.floor(lon[i] / dlon))
-            key[i] = cy[i] * span + cx[i]
-        else:
-            key[i] = np.iinfo(np.int64).max
-    order = np.argsort(key)
-    skey = key[order]
-    cap = 1024
-    pa = np.empty(cap, np.int32)
-    pb = np.empty(cap, np.int32)
-    pd = np.empty(cap, np.float64)
-    m = 0
-    for i in range(n):
-        if not ok[i]:
-            continue
-        for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                k = (cy[i] + dy) * span + (cx[i] + dx)
-                lo = np.searchsorted(skey, k, side="left")
-                hi = np.searchsorted(skey, k, side="right")
-                for x in range(lo, hi):
-                    j = order[x]
-                    if j == i:
-                        continue
-                    d = haversine_m(lat[i], lon[i], lat[j], lon[j])
-                    if d <= radius_m:
-                        if m == cap:
-                            cap *= 2
-                            pa2 = np.empty(cap, np.int32)
-                            pb2 = np.empty(cap, np.int32)
-                            pd2 = np.empty(cap, np.float64)
-                            pa2[:m] = pa
-                            pb2[:m] = pb
-                            pd2[:m] = pd
-                            pa = pa2
-                            pb = pb2
-                            pd = pd2
-                        pa[m] = i
-                        pb[m] = j
-                        pd[m] = d
-                        m += 1
-    return pa[:m], pb[:m], pd[:m]

@@ -443,6 +443,20 @@ def _pareto(journeys: list[Journey], by_departure: bool, by_arrival: bool) -> li
     return kept
 
 
+def _events(times: np.ndarray, origins: np.ndarray) -> tuple[I32, I32, I32]:
+    """Distinct departure times, latest first, with the origins departing at each (CSR)."""
+    if times.size == 0:
+        return np.zeros(0, np.int32), np.zeros(1, np.int32), np.zeros(0, np.int32)
+    order = np.lexsort((origins, -times))
+    t, o = times[order], origins[order]
+    keep = np.ones(t.shape[0], bool)
+    keep[1:] = (t[1:] != t[:-1]) | (o[1:] != o[:-1])
+    t, o = t[keep], o[keep]
+    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
+    ofs = np.append(starts, t.shape[0]).astype(np.int32)
+    return t[starts].astype(np.int32), ofs, o.astype(np.int32)
+
+
 # ---- public queries ------------------------------------------------------------------------
 
 
@@ -481,16 +495,18 @@ def _run(
         ev_ofs = np.array([0, k_stop.shape[0]], np.int32)
         ev_orig = np.arange(k_stop.shape[0], dtype=np.int32)
     else:
-        ev_time, ev_ofs, ev_orig = kernel.departure_events(
-            ctx.net,
-            ctx.fp_dur,
-            ctx.stop_ok,
-            ctx.trip_mask,
-            ctx.slot_off,
-            k_stop,
-            k_walk,
-            ktime,
-            ktime + int(window_s),
+        ev_time, ev_ofs, ev_orig = _events(
+            *kernel.departure_events(
+                ctx.net,
+                ctx.fp_dur,
+                ctx.stop_ok,
+                ctx.trip_mask,
+                ctx.slot_off,
+                k_stop,
+                k_walk,
+                ktime,
+                ktime + int(window_s),
+            )
         )
     jrows, lrows = kernel.raptor(
         ctx.net,

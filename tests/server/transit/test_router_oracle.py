@@ -111,6 +111,7 @@ class Oracle:
     trips: dict[str, Trip] = field(default_factory=dict)
     active: dict[str, set[dt.date]] = field(default_factory=lambda: defaultdict(set))
     transfers: list[tuple[str, str, int, float | None]] = field(default_factory=list)
+    nets: dict[tuple[dt.date, RouterOptions], Net] = field(default_factory=dict)
 
 
 def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
@@ -294,6 +295,12 @@ def footpaths(
 
 
 def make_net(o: Oracle, day: dt.date, opt: RouterOptions) -> Net:
+    if (day, opt) not in o.nets:
+        o.nets[(day, opt)] = _make_net(o, day, opt)
+    return o.nets[(day, opt)]
+
+
+def _make_net(o: Oracle, day: dt.date, opt: RouterOptions) -> Net:
     conns = []
     for slot in (-1, 0, 1):
         d = day + dt.timedelta(days=slot)
@@ -738,15 +745,11 @@ def test_earliest_arrival_matches_the_oracle(world: tuple[Case, Oracle, Timetabl
     case, o, tt = world
     rng = random.Random(11)
     served = tt.served_stops().tolist()
-    nets: dict[tuple[dt.date, int], Net] = {}
     found = 0
     for q in range(case.n_queries):
         day = rng.choice(case.days)
-        oi = q % len(OPTIONS)
-        opt = OPTIONS[oi]
-        if (day, oi) not in nets:
-            nets[(day, oi)] = make_net(o, day, opt)
-        net = nets[(day, oi)]
+        opt = OPTIONS[q % len(OPTIONS)]
+        net = make_net(o, day, opt)
         origins, o_map = _endpoints(rng, tt, served)
         targets, t_map = _endpoints(rng, tt, served)
         t0 = rng.randint(0, 26 * 3600) if q % 5 else rng.randint(0, 3600)  # some after midnight
