@@ -4,7 +4,8 @@ import importlib
 import sys
 
 # Each benchmark module has a `main() -> None`; features register theirs here.
-BENCHMARKS: list[str] = [
+BENCHMARKS: list[str    "bench.sync_bench",
+] = [
     "bench.fhir_bench",
     "bench.booking_bench",
 ]
