@@ -13,8 +13,8 @@ everyone syncs, and:
 - every device's cache equals the server's records within the scope it may see now, so no
   device keeps data it lost access to.
 
-CI runs 30 sequences per database (about 20 s on SQLite, 40 s on PostgreSQL); `MACHI_SYNC_EXAMPLES=2000 make test
-PYTEST_ARGS=tests/app/test_sync_property.py` runs thousands.
+CI runs 30 sequences per database (about 20 s on SQLite, 40 s on PostgreSQL);
+`MACHI_SYNC_EXAMPLES=2000 make test PYTEST_ARGS=tests/app/test_sync_property.py` runs thousands.
 """
 
 import asyncio
