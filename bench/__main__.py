@@ -4,10 +4,10 @@ import importlib
 import sys
 
 # Each benchmark module has a `main() -> None`; features register theirs here.
-BENCHMARKS: list[str    "bench.sync_bench",
-] = [
+BENCHMARKS: list[str] = [
     "bench.fhir_bench",
     "bench.booking_bench",
+    "bench.sync_bench",
 ]
 
 
