@@ -87,6 +87,10 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test; commits become savepoints."""
     connection = engine.connect()
     outer = connection.begin()
+    if connection.dialect.name == "sqlite":
+        # pysqlite opens its transaction lazily, at the first write: without this BEGIN the
+        # first savepoint would start a real transaction and releasing it would commit.
+        connection.exec_driver_sql("BEGIN")
     db = Session(bind=connection, join_transaction_mode="create_savepoint")
     try:
         yield db

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from server.auth.access import Principal, Role, current_principal
@@ -23,28 +22,6 @@ SCOOTER = "ks-007"  # free-floating near 日立駅
 HITACHI_PORT = (36.59045, 140.65240)  # inside the station plaza's no-parking zone
 HITACHI_PLAZA = (36.5906, 140.6538)  # no parking, away from the port
 FREE_SPOT = (36.5870, 140.6480)  # a street north-west of the station: parking allowed
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """Like the root `session`, but really rolled back on SQLite too.
-
-    pysqlite opens its transaction lazily (at the first INSERT/UPDATE), so the root fixture's
-    savepoints start a transaction of their own and RELEASE commits it: rows leak into later
-    tests. An explicit BEGIN keeps every savepoint inside the outer transaction. (Reported;
-    remove this once tests/conftest.py does the same.)
-    """
-    connection = engine.connect()
-    outer = connection.begin()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
-    db = Session(bind=connection, join_transaction_mode="create_savepoint")
-    try:
-        yield db
-    finally:
-        db.close()
-        outer.rollback()
-        connection.close()
 
 
 @pytest.fixture
