@@ -1,5 +1,6 @@
 """The app's HTTP client for the machi server (the only way the app reaches it)."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,29 +27,63 @@ class Health:
         return cls(status=data["status"], database=data["database"], version=data["version"])
 
 
+# Returns the current access token (refreshing it when needed), or None when signed out.
+TokenProvider = Callable[[], Awaitable[str | None]]
+
+
 class ApiClient:
-    """One httpx.AsyncClient for the app's lifetime; tests pass a MockTransport or ASGITransport."""
+    """One httpx.AsyncClient for the app's lifetime; tests pass a MockTransport or ASGITransport.
+
+    Signed-in calls carry `Authorization: Bearer …` from `token_provider` (set by sign-in).
+    """
 
     def __init__(
-        self, base_url: str, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 10
+        self,
+        base_url: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10,
+        token_provider: TokenProvider | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.token_provider = token_provider
         self._client = httpx.AsyncClient(
             base_url=self.base_url, transport=transport, timeout=timeout
         )
 
-    async def _get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Call the API; the parsed JSON answer (None for an empty one), or ApiError."""
+        sent = dict(headers or {})
+        if self.token_provider is not None and "Authorization" not in sent:
+            token = await self.token_provider()
+            if token:
+                sent["Authorization"] = f"Bearer {token}"
+        if idempotency_key:
+            sent["Idempotency-Key"] = idempotency_key
         try:
-            response = await self._client.get(path, params=params or None, headers=headers)
+            response = await self._client.request(
+                method, path, json=json, params=params or None, headers=sent
+            )
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {self.base_url}: {type(exc).__name__}") from exc
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)
-            except ValueError:
+            except (ValueError, AttributeError):
                 detail = response.text
             raise ApiError(str(detail), response.status_code)
-        return response.json()
+        return response.json() if response.content else None
+
+    async def _get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
+        return await self.request("GET", path, params=params, headers=headers)
 
     async def health(self) -> Health:
         return Health.from_json(await self._get("/health"))
