@@ -42,6 +42,9 @@ first and last mile (`walk_access` gives stops near a point). Each returns list[
     nearby_stops(tt, lat, lon, radius_m) -> [(stop, straight-line metres)], nearest first.
     walk_access(tt, lat, lon, max_walk_m, walk_speed_mps) -> [(stop, walk seconds)].
     leg_geometry(tt, leg) -> [(lat, lon)] along the trip's shape (or its stops).
+    warm_up(tt) -> seconds: call at start-up so the first request does not pay for the
+        reverse network or loading (first run on a machine: compiling, ~6-8 s) the kernels.
+    Queries only read the timetable, so threads may share one (kernels release the GIL).
 
 Journey rules: a journey is a walk to a stop, vehicles with at most one footpath (or a stay at
 the stop) between two of them, and a walk from the last stop. Footpaths are transfers.txt
@@ -73,6 +76,7 @@ from server.transit.router.query import (
     nearby_stops,
     range_query,
     walk_access,
+    warm_up,
 )
 from server.transit.router.timetable import Timetable, feeds_fingerprint
 
@@ -92,6 +96,7 @@ __all__ = [
     "nearby_stops",
     "range_query",
     "walk_access",
+    "warm_up",
 ]
 
 

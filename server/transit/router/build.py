@@ -62,11 +62,13 @@ def _ints(s: pd.Series, default: int) -> np.ndarray:
 
 def _times(s: pd.Series) -> I32:
     raw = s.to_numpy(dtype="S12")
-    return kernel.parse_times(raw.view(np.uint8).reshape(raw.shape[0], 12))
+    out: I32 = kernel.parse_times(raw.view(np.uint8).reshape(raw.shape[0], 12))
+    return out
 
 
 def _dates(s: pd.Series) -> np.ndarray:
-    return pd.to_datetime(s.str.strip(), format="%Y%m%d").to_numpy().astype("datetime64[D]")
+    out: np.ndarray = pd.to_datetime(s.str.strip(), format="%Y%m%d").to_numpy()
+    return out.astype("datetime64[D]")
 
 
 @dataclass
@@ -565,10 +567,10 @@ def _service_days(
         i0 = int((a - lo).astype(np.int64))
         i1 = int((b - lo).astype(np.int64)) + 1
         days[svc, i0:i1] = week[weekday[i0:i1]]
-    for svc, ds, ex in exc_rows:
+    for svcs, ds, ex in exc_rows:
         di = (ds - lo).astype(np.int64)
-        days[svc[ex == 1], di[ex == 1]] = 1
-        days[svc[ex == 2], di[ex == 2]] = 0
+        days[svcs[ex == 1], di[ex == 1]] = 1
+        days[svcs[ex == 2], di[ex == 2]] = 0
     base = dt.date.fromisoformat(str(lo))
     return base, days[:n_services]
 

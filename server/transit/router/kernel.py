@@ -2,7 +2,9 @@
 
 # The hot path is written for speed on purpose: flat int32 arrays, no allocation inside the
 # round loops, and one kernel call per query (rRAPTOR iterates over departures inside numba so
-# the Python/numba boundary is crossed once). Numba's typing is not visible to mypy.
+# the Python/numba boundary is crossed once). Query kernels release the GIL (nogil): they touch
+# only arrays, so an API serving from a thread pool runs queries on every core. Numba's typing
+# is not visible to mypy.
 # mypy: ignore-errors
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ EARTH_RADIUS_M = 6_371_008.8
 #  stop_pat_ofs, stop_pats, stop_pat_pos, fp_ofs, fp_from, fp_to)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _find_trip(st_dep, base, n_st, n_tr, pos, t, pat_trips, trip_ofs, trip_mask, slot_off, bound):
     """Earliest (row, slot) departing at position `pos` at or after `t` and strictly before
     `bound`, among trips running on their slot's service day; (-1, -1, bound) if none."""
@@ -67,7 +69,7 @@ def _find_trip(st_dep, base, n_st, n_tr, pos, t, pat_trips, trip_ofs, trip_mask,
     return best_row, best_slot, best_dep
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grow(a, need):
     if need <= a.shape[0]:
         return a
@@ -77,7 +79,7 @@ def _grow(a, need):
     return b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _reconstruct(
     k, q, f_last, net, slot_off, t_pat, t_row, t_slot, t_bpos, t_apos, ready, r_fp, buf
 ):
@@ -145,7 +147,7 @@ def _reconstruct(
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def raptor(
     net,
     fp_dur,
@@ -441,7 +443,7 @@ def raptor(
     return out_j[:nj], out_l[:nl]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def departure_events(net, fp_dur, stop_ok, trip_mask, slot_off, o_stop, o_walk, t_from, t_to):
     """(time, origin) for every vehicle departure reachable from an origin leaving it in
     [t_from, t_to]: the iterations of rRAPTOR, unsorted."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -135,9 +136,11 @@ def _cached(tt: Timetable, key: Any, make: Any) -> Any:
     value = tt._cache.get(key)
     if value is None:
         value = make()
-        masks = [k for k in tt._cache if isinstance(k, tuple) and k[0] == "mask"]
-        if key[0] == "mask" and len(masks) >= _MASK_CACHE:
-            del tt._cache[masks[0]]
+        if key[0] == "mask":
+            masks = [k for k in list(tt._cache) if isinstance(k, tuple) and k[0] == "mask"]
+            if len(masks) >= _MASK_CACHE:
+                # Another thread may have evicted it already: queries share the timetable.
+                tt._cache.pop(masks[0], None)
         tt._cache[key] = value
     return value
 
@@ -668,3 +671,18 @@ def leg_geometry(tt: Timetable, leg: TransitLeg) -> list[tuple[float, float]]:
     j = nearest(stops[-1], i)
     pts = list(zip(lat[i : j + 1].tolist(), lon[i : j + 1].tolist(), strict=True))
     return [stops[0], *pts, stops[-1]]
+
+
+def warm_up(tt: Timetable) -> float:
+    """Prepare a timetable for its first query (reverse network, kernels loaded or compiled,
+    compiled once per machine and then cached on disk); returns the seconds it took."""
+    t = time.perf_counter()
+    served = tt.served_stops()
+    if served.size:
+        a, b = int(served[0]), int(served[-1])
+        day = tt.base_date + dt.timedelta(days=1)
+        earliest_arrival(tt, [(a, 0)], [(b, 0)], day, 8 * 3600)
+        arrive_by(tt, [(a, 0)], [(b, 0)], day, 9 * 3600)
+        range_query(tt, [(a, 0)], [(b, 0)], day, 8 * 3600, 600)
+        nearby_stops(tt, float(tt.stop_lat[a]), float(tt.stop_lon[a]), 100.0)
+    return time.perf_counter() - t

@@ -171,7 +171,7 @@ def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
                 ns(r["service_id"]), int(r.get("wheelchair_accessible") or 0), trip_calls, shifts
             )
         for r in _rows(path, "calendar.txt"):
-            d, end = _date(r["start_date"]), _date(r["end_date"])
+            day, last = _date(r["start_date"]), _date(r["end_date"])
             flags = [
                 r[w]
                 for w in (
@@ -184,10 +184,10 @@ def load_oracle(feeds: list[tuple[str, Path]]) -> Oracle:
                     "sunday",
                 )
             ]
-            while d <= end:
-                if flags[d.weekday()] == "1":
-                    o.active[ns(r["service_id"])].add(d)
-                d += dt.timedelta(days=1)
+            while day <= last:
+                if flags[day.weekday()] == "1":
+                    o.active[ns(r["service_id"])].add(day)
+                day += dt.timedelta(days=1)
         for r in _rows(path, "calendar_dates.txt"):
             if r["exception_type"] == "1":
                 o.active[ns(r["service_id"])].add(_date(r["date"]))
@@ -526,7 +526,8 @@ def write_random_feed(path: Path, seed: int) -> None:
                 rng.choice([0, 1, 1, 1, 2]),
             ]
         )
-    stops.append(["s0b", "Stop 0 twin", stops[3][2], float(stops[3][3]) + 0.0008, 0, "", 1])
+    twin_of = stops[3]
+    stops.append(["s0b", "Stop 0 twin", twin_of[2], float(str(twin_of[3])) + 0.0008, 0, "", 1])
     write(
         "stops.txt",
         [
@@ -688,7 +689,7 @@ def _cases(tmp: Path) -> dict[str, Case]:
             "cairns",
             [("cairns", SHARED_GTFS / "cairns_gtfs.zip")],
             [dt.date(2014, 6, 9), dt.date(2014, 6, 10)],
-            40,
+            30,
         ),
     }
 
