@@ -100,5 +100,19 @@ class ApiClient:
         )
         return data
 
+    async def download(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """A file (the diary's PDF/CSV report) as bytes, fetched with the bearer token: a URL
+        opened in a browser would carry no token."""
+        headers: dict[str, str] = {}
+        if self.token_provider is not None and (token := await self.token_provider()):
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = await self._client.get(path, params=params or None, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"cannot reach {self.base_url}: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            raise ApiError(response.text, response.status_code)
+        return response.content
+
     async def aclose(self) -> None:
         await self._client.aclose()
