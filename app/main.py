@@ -7,14 +7,18 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import flet as ft
 
 from app.client.api import ApiClient
+from app.client.auth import Auth, AuthError, Session, UnsentWrites, parse_callback
 from app.client.state import AppState, Preferences, Section
 from app.client.trips import TripsState, TripStore
 from app.client.views.sections import Actions
 from app.client.views.shell import build_shell, status_chip
+from app.client.views.signin import account_card
+from app.client.views.sync_status import sync_chip, sync_details
 from app.client.views.trips import trips_screen
 
 APP_ASSETS = Path(__file__).resolve().parent / "assets"
@@ -68,6 +72,13 @@ def make_main(
         state = AppState(prefs=FletPreferences())
         await state.load()
         device_dir = base_storage / await device_id(state.prefs)
+        # The signed-in person: `session.api` (= api, with their token), `session.me`, and
+        # `session.sync` (their SyncEngine over device_dir/<user>/cache.db) while signed in.
+        session = Session(Auth(api_url, state.prefs), api, device_dir)
+        await session.load()
+        sync_stop: asyncio.Event | None = None
+        sync_slot: ft.Container | None = None
+        notice: str | None = None
         trips = TripsState(api, TripStore.open(device_dir), on_change=lambda: render())
 
         async def search_trips() -> None:
@@ -76,9 +87,132 @@ def make_main(
         status_slot: ft.Container | None = None
 
         def render() -> None:
-            nonlocal status_slot
+            nonlocal status_slot, notice
             status_slot = build_shell(page, state, actions)
             page.update()
+            if notice:
+                page.show_dialog(ft.SnackBar(ft.Text(notice, size=state.text_size(16))))
+                notice = None
+
+        # --- session: sign-in, the sync loop, sign-out ---------------------------------
+
+        def sync_changed() -> None:
+            engine = session.sync
+            if engine is not None and engine.wiped:
+                page.run_task(end_session)  # disabled remotely: the cache is already wiped
+                return
+            if sync_slot is None or engine is None:
+                return
+            sync_slot.content = sync_chip(state, engine.status(), show_sync_details)
+            with contextlib.suppress(RuntimeError):  # not on the page (any more)
+                sync_slot.update()
+
+        def start_sync() -> None:
+            nonlocal sync_stop
+            engine = session.sync
+            if engine is None or sync_stop is not None:
+                return
+            sync_stop = asyncio.Event()
+            engine.subscribe(sync_changed)
+            page.run_task(engine.run, sync_stop)
+
+        def stop_sync() -> None:
+            nonlocal sync_stop
+            if sync_stop is not None:
+                sync_stop.set()
+                sync_stop = None
+
+        def sync_indicator() -> list[ft.Control]:
+            nonlocal sync_slot
+            engine = session.sync
+            if engine is None:
+                sync_slot = None
+                return []
+            sync_slot = ft.Container(sync_chip(state, engine.status(), show_sync_details))
+            return [sync_slot, ft.Container(width=6)]
+
+        def show_sync_details() -> None:
+            engine = session.sync
+            if engine is None:
+                return
+
+            async def sync_now() -> None:
+                engine.kick()
+                page.pop_dialog()
+
+            def resolve(key: str, keep: Literal["mine", "theirs"]) -> None:
+                engine.outbox.resolve(key, keep)
+                engine.kick()
+                page.pop_dialog()
+
+            def dismiss(key: str) -> None:
+                engine.outbox.dismiss(key)
+                engine.kick()
+                page.pop_dialog()
+
+            page.show_dialog(
+                sync_details(
+                    state,
+                    engine.status(),
+                    sync_now=sync_now,
+                    resolve=resolve,
+                    dismiss=dismiss,
+                    close=page.pop_dialog,
+                )
+            )
+
+        async def end_session(discard_unsent: bool = True) -> None:
+            nonlocal notice
+            stop_sync()
+            await session.sign_out(discard_unsent=discard_unsent)
+            notice = state.t("signout.done")
+            render()
+
+        async def sign_out() -> None:
+            engine = session.sync
+            if engine is not None and engine.outbox.pending_count():
+                with contextlib.suppress(Exception):
+                    await engine.sync()  # one last try to send them
+            try:
+                stop_sync()
+                await session.sign_out()
+            except UnsentWrites as unsent:
+                start_sync()
+                ask_discard(unsent.count)
+                return
+            nonlocal notice
+            notice = state.t("signout.done")
+            render()
+
+        def ask_discard(count: int) -> None:
+            async def discard() -> None:
+                page.pop_dialog()
+                await end_session(discard_unsent=True)
+
+            async def send_first() -> None:
+                page.pop_dialog()
+                if session.sync is not None:
+                    session.sync.kick()
+
+            page.show_dialog(
+                ft.AlertDialog(
+                    modal=True,
+                    title=ft.Text(state.t("signout.unsent_title"), size=state.text_size(22)),
+                    content=ft.Text(
+                        state.t("signout.unsent_body").format(n=count), size=state.text_size(17)
+                    ),
+                    actions=[
+                        ft.Button(state.t("signout.send_first"), height=56, on_click=send_first),
+                        ft.TextButton(state.t("signout.discard"), height=56, on_click=discard),
+                    ],
+                )
+            )
+
+        def open_privacy() -> None:
+            render()  # 私の情報を見られる人 (views/privacy.py) comes next
+
+        def account() -> ft.Control:
+            return account_card(state, session, sign_out=sign_out, open_privacy=open_privacy)
 
         def status_changed() -> None:
             if state.section is Section.SETTINGS or status_slot is None:
@@ -95,6 +229,8 @@ def make_main(
             set_large_text=state.set_large_text,
             check_connection=check_connection,
             screens={Section.TRIPS: lambda: trips_screen(state, trips, search_trips)},
+            account=account,
+            app_bar_extras=sync_indicator,
         )
         state.subscribe(render)
         state.subscribe_status(status_changed)
@@ -108,13 +244,39 @@ def make_main(
                 # Wake up early when the session closes, so no task outlives its page.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(closed.wait(), HEALTH_INTERVAL_S)
+            await session.aclose()
             await api.aclose()
+
+        # Back from the server's sign-in page (web: /callback?code=…&state=… in this tab).
+        callback = parse_callback(page.route, _query(page))
+        if callback is not None:
+            try:
+                me = await session.complete_sign_in(callback)
+            except AuthError as exc:
+                notice = f"{state.t('signin.failed')}: {exc.message}"
+            else:
+                notice = f"{state.t('signin.welcome')} {me.display_name}"
+                if session.auth.return_to in {s.value for s in Section}:
+                    state.section = Section(session.auth.return_to)
+            await page.push_route("/")
+        session.subscribe(render)
+        start_sync()
+
+        def on_close(_e: object) -> None:
+            closed.set()
+            stop_sync()
 
         render()
         page.run_task(keep_checking)
-        page.on_close = lambda _e: closed.set()
+        page.on_close = on_close
 
     return main
+
+
+def _query(page: ft.Page) -> dict[str, str]:
+    with contextlib.suppress(Exception):  # no URL yet (native app), or none to parse
+        return {str(k): str(v) for k, v in page.query.to_dict.items()}
+    return {}
 
 
 if __name__ == "__main__":

@@ -23,6 +23,10 @@ class Actions:
     check_connection: Callable[[], Awaitable[None]]
     # The feature screens main.py has wired in; a section without one shows its introduction.
     screens: Mapping[Section, Callable[[], ft.Control]]
+    # Settings' account card (signed in as…, 私の情報を見られる人, sign-out) and what the app
+    # bar shows besides the connection (sync status, signed-in person); from main.py.
+    account: Callable[[], ft.Control] | None = None
+    app_bar_extras: Callable[[], list[ft.Control]] | None = None
 
 
 def intro_screen(state: AppState, section: Section) -> ft.Control:
@@ -56,6 +60,7 @@ def settings_screen(state: AppState, actions: Actions) -> ft.Control:
     )
     rows = [
         heading(state, "settings.title"),
+        *([actions.account(), ft.Divider()] if actions.account else []),
         ft.Text(state.t("settings.language"), size=state.text_size(18), weight=ft.FontWeight.BOLD),
         ft.SegmentedButton(
             selected=[state.language],
@@ -98,7 +103,9 @@ def settings_screen(state: AppState, actions: Actions) -> ft.Control:
 
 
 def build_section(state: AppState, actions: Actions) -> ft.Control:
+    screen = actions.screens.get(state.section)
+    if screen:
+        return screen()  # settings too, when main.py opens a page of it (私の情報を見られる人)
     if state.section is Section.SETTINGS:
         return settings_screen(state, actions)
-    screen = actions.screens.get(state.section)
-    return screen() if screen else intro_screen(state, state.section)
+    return intro_screen(state, state.section)

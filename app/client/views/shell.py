@@ -56,7 +56,11 @@ def build_shell(page: ft.Page, state: AppState, actions: sections.Actions) -> ft
         title=ft.Text(state.t("app_title"), size=state.text_size(22), weight=ft.FontWeight.BOLD),
         bgcolor=ft.Colors.BLUE_800,
         color=ft.Colors.WHITE,
-        actions=[status_slot := ft.Container(status_chip(state)), ft.Container(width=12)],
+        actions=[
+            *(actions.app_bar_extras() if actions.app_bar_extras else []),
+            status_slot := ft.Container(status_chip(state)),
+            ft.Container(width=12),
+        ],
     )
     body = ft.Container(
         content=sections.build_section(state, actions),
