@@ -32,9 +32,24 @@ EARTH_RADIUS_M = 6_371_008.8
 
 
 @njit(cache=True, nogil=True)
-def _find_trip(st_dep, base, n_st, n_tr, pos, t, pat_trips, trip_ofs, trip_mask, slot_off, bound):
+def _find_trip(
+    st_dep,
+    base,
+    n_st,
+    n_tr,
+    pos,
+    t,
+    pat_trips,
+    trip_ofs,
+    trip_mask,
+    slot_off,
+    bound,
+    cur_row,
+    cur_slot,
+):
     """Earliest (row, slot) departing at position `pos` at or after `t` and strictly before
-    `bound`, among trips running on their slot's service day; (-1, -1, bound) if none."""
+    `bound` (the current trip's departure, row `cur_row` of `cur_slot`, or INF), among trips
+    running on their slot's service day; (-1, -1, bound) if none."""
     best_row = -1
     best_slot = -1
     best_dep = bound
@@ -45,6 +60,21 @@ def _find_trip(st_dep, base, n_st, n_tr, pos, t, pat_trips, trip_ofs, trip_mask,
             continue
         if st_dep[base + (n_tr - 1) * n_st + pos] + off < t:
             continue
+        bit = 1 << slot
+        if slot == cur_slot:
+            # Earlier trips of the held trip's day sit just above it: walk back a few rows
+            # instead of a binary search (the common case once a trip is held).
+            j = cur_row - 1
+            while j >= 0:
+                d = st_dep[base + j * n_st + pos] + off
+                if d < t:
+                    break
+                if d < best_dep and trip_mask[pat_trips[trip_ofs + j]] & bit:
+                    best_row = j
+                    best_slot = slot
+                    best_dep = d
+                j -= 1
+            continue
         target = t - off
         lo = 0
         hi = n_tr
@@ -54,7 +84,6 @@ def _find_trip(st_dep, base, n_st, n_tr, pos, t, pat_trips, trip_ofs, trip_mask,
                 lo = mid + 1
             else:
                 hi = mid
-        bit = 1 << slot
         j = lo
         while j < n_tr:
             d = st_dep[base + j * n_st + pos] + off
@@ -325,8 +354,10 @@ def raptor(
                         r = rle[k - 1, s]
                         if r < INF:
                             cur = INF
+                            cur_slot = -1
                             if row >= 0:
                                 cur = st_dep[rowbase + i] + off
+                                cur_slot = slot
                             if r <= cur:
                                 nr, ns, _ = _find_trip(
                                     st_dep,
@@ -340,6 +371,8 @@ def raptor(
                                     trip_mask,
                                     slot_off,
                                     cur,
+                                    row,
+                                    cur_slot,
                                 )
                                 if nr >= 0:
                                     row = nr
