@@ -85,6 +85,7 @@ def departures(
 
 @router.get("/journeys")
 async def journeys(
+    session: SessionDep,
     network: NetworkDep,
     otp: OtpDep,
     language: LanguageDep,
@@ -97,7 +98,13 @@ async def journeys(
         float, Query(ge=0.3, le=3.0, description="m/s; 0.8 for slow walking")
     ] = 1.2,
     max_walk: Annotated[float, Query(ge=0, le=5000, description="metres")] = 800,
-    modes: Annotated[str | None, Query(description="comma list: WALK,RAIL,BUS,…")] = None,
+    modes: Annotated[
+        str | None,
+        Query(
+            description="comma list: WALK,RAIL,BUS,…,TRANSIT, SCOOTER_RENTAL, BICYCLE_RENTAL, "
+            "SHUTTLE; absent: all, with rented vehicles and the shuttle as first/last miles"
+        ),
+    ] = None,
     num: Annotated[int, Query(ge=1, le=10)] = 5,
 ) -> JourneyPlan:
     """Itineraries from `from` to `to`: the Pareto set over arrival and transfers, CO2 vs car."""
@@ -124,5 +131,5 @@ async def journeys(
         )
     if request.origin == request.destination:
         raise InvalidInput("from and to are the same place")
-    planner = EmbeddedPlanner(network)
+    planner = EmbeddedPlanner(network, session)
     return await run_in_threadpool(planner.plan, request)

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 
+from sqlmodel import Session
+
 from server.core.errors import InvalidInput
-from server.transit import co2
+from server.transit import co2, multimodal
 from server.transit.network import Network
 from server.transit.polyline import encode
 from server.transit.router import (
@@ -24,7 +26,8 @@ from server.transit.schemas import Co2Basis, Itinerary, JourneyPlan, Leg, Place,
 from server.transit.service import at, haversine_m, headsign, local_clock, route_out
 
 MODES = {"WALK", "RAIL", "BUS", "SUBWAY", "TRAM", "FERRY", "CABLE_CAR", "GONDOLA", "FUNICULAR",
-         "TROLLEYBUS", "MONORAIL", "COACH", "TRANSIT"}  # fmt: skip
+         "TROLLEYBUS", "MONORAIL", "COACH", "TRANSIT",
+         "SCOOTER_RENTAL", "BICYCLE_RENTAL", "SHUTTLE"}  # fmt: skip
 _COORD = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 # Range queries look this far past the requested time for later alternatives.
 RANGE_WINDOW_S = 3600
@@ -85,7 +88,28 @@ def co2_basis() -> Co2Basis:
         fiscal_year=f.fiscal_year,
         source_url=f.source_url,
         car_distance=f"straight line from origin to destination x {co2.ROAD_DETOUR} (road detour)",
+        extra_factors=dict(multimodal.CO2_G_PER_PKM),
+        extra_source=multimodal.CO2_SOURCE,
     )
+
+
+def _modes_allowed(itinerary: Itinerary, modes: frozenset[str]) -> bool:
+    """No `modes`: everything. Else each leg's mode is listed, walking always is, and TRANSIT
+    stands for every public-transport mode (not the rented or shuttle ones)."""
+    if not modes:
+        return True
+    return all(
+        leg.mode == "WALK"
+        or leg.mode in modes
+        or ("TRANSIT" in modes and leg.mode not in multimodal.EXTRA_MODES)
+        for leg in itinerary.legs
+    )
+
+
+def _sorted(itineraries: list[Itinerary], by_departure: bool) -> list[Itinerary]:
+    if by_departure:
+        return sorted(itineraries, key=lambda i: (-i.start.timestamp(), i.transfers))
+    return sorted(itineraries, key=lambda i: (i.end, i.transfers, -i.start.timestamp()))
 
 
 def _path_m(points: list[tuple[float, float]]) -> float:
@@ -95,9 +119,11 @@ def _path_m(points: list[tuple[float, float]]) -> float:
 class EmbeddedPlanner:
     """Plans on the imported timetable with the in-house RAPTOR router."""
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, session: Session | None = None) -> None:
         self.network = network
         self.tt = network.timetable
+        # The fleet and shuttle tables, for rented and shuttle first/last miles (none: walk only).
+        self.session = session
 
     def _endpoints(
         self, endpoint: Endpoint, request: JourneyRequest, name: str
@@ -126,50 +152,103 @@ class EmbeddedPlanner:
         origins = self._endpoints(request.origin, request, "from")
         targets = self._endpoints(request.destination, request, "to")
         basis = co2_basis()
-        if not origins or not targets:
-            which = "origin" if not origins else "destination"
-            return JourneyPlan(
-                itineraries=[],
-                reason=f"no stop within {request.max_walk_m:.0f} m walking of the {which}",
-                source="embedded",
-                co2=basis,
-            )
         service_date, clock = local_clock(request.when, self.tt.timezone)
         options = RouterOptions(
             walk_speed_mps=request.walk_speed_mps,
             max_walk_m=request.max_walk_m,
             wheelchair=request.wheelchair,
         )
-        if request.arrive_by:
-            journeys = arrive_by(self.tt, origins, targets, service_date, clock, options)
-        else:
-            journeys = earliest_arrival(self.tt, origins, targets, service_date, clock, options)
-            if len(journeys) < request.num:
-                later = range_query(
-                    self.tt, origins, targets, service_date, clock, RANGE_WINDOW_S, options
-                )
-                journeys = _merge(journeys, later)
-        itineraries = [self._itinerary(j, request, service_date) for j in journeys]
-        if request.modes:
-            allowed = request.modes | {"WALK"}
-            itineraries = [
-                i
-                for i in itineraries
-                if "TRANSIT" in request.modes or all(leg.mode in allowed for leg in i.legs)
-            ]
-        if request.arrive_by:
-            itineraries.sort(key=lambda i: (-i.start.timestamp(), i.transfers))
-        else:
-            itineraries.sort(key=lambda i: (i.end, i.transfers, -i.start.timestamp()))
-        itineraries = tag_itineraries(itineraries[: request.num])
+        itineraries: list[Itinerary] = []
+        if origins and targets:
+            if request.arrive_by:
+                journeys = arrive_by(self.tt, origins, targets, service_date, clock, options)
+            else:
+                journeys = earliest_arrival(self.tt, origins, targets, service_date, clock, options)
+                if len(journeys) < request.num:
+                    later = range_query(
+                        self.tt, origins, targets, service_date, clock, RANGE_WINDOW_S, options
+                    )
+                    journeys = _merge(journeys, later)
+            itineraries = [self._itinerary(j, request, service_date) for j in journeys]
+        extras = self._multimodal(request, origins, targets, service_date, clock, options)
+        itineraries = [i for i in itineraries if _modes_allowed(i, request.modes)]
+        extras = [i for i in extras if _modes_allowed(i, request.modes)]
+        itineraries = _sorted(itineraries, request.arrive_by)
+        # The rented and shuttle alternatives are offered beside the plain ones, not instead.
+        room = max(request.num - len(extras), min(request.num, 2))
+        itineraries = _sorted(
+            itineraries[:room] + _sorted(extras, request.arrive_by)[: request.num - room],
+            request.arrive_by,
+        )
+        itineraries = tag_itineraries(itineraries)
         reason = None
         if not itineraries:
-            reason = (
-                "no connection found for this time"
-                + (" with wheelchair-accessible trips and stops" if request.wheelchair else "")
-                + (f" using only {', '.join(sorted(request.modes))}" if request.modes else "")
-            )
+            if not origins or not targets:
+                which = "origin" if not origins else "destination"
+                reason = f"no stop within {request.max_walk_m:.0f} m walking of the {which}"
+            else:
+                reason = (
+                    "no connection found for this time"
+                    + (" with wheelchair-accessible trips and stops" if request.wheelchair else "")
+                    + (f" using only {', '.join(sorted(request.modes))}" if request.modes else "")
+                )
         return JourneyPlan(itineraries=itineraries, reason=reason, source="embedded", co2=basis)
+
+    def _multimodal(
+        self,
+        request: JourneyRequest,
+        origins: list[tuple[int, int]],
+        targets: list[tuple[int, int]],
+        service_date: date,
+        clock: int,
+        options: RouterOptions,
+    ) -> list[Itinerary]:
+        """The best itinerary with a rented vehicle first, one last, and one with the shuttle."""
+        if self.session is None:
+            return []
+        language = request.language
+        ctx = multimodal.Context(
+            session=self.session,
+            tt=self.tt,
+            stop_place=lambda s: self._place(s, Endpoint(), language),
+            language=language,
+            walk_speed_mps=request.walk_speed_mps,
+            modes=request.modes,
+            wheelchair=request.wheelchair,
+        )
+        when = multimodal.clock_at(service_date, self.tt.timezone)
+        found: list[Itinerary] = []
+
+        def route(
+            o: list[tuple[int, int]],
+            t: list[tuple[int, int]],
+            access: dict[int, multimodal.Option],
+            egress: dict[int, multimodal.Option],
+        ) -> None:
+            if not o or not t:
+                return
+            query = arrive_by if request.arrive_by else earliest_arrival
+            built = []
+            for journey in query(self.tt, o, t, service_date, clock, options):
+                plain = self._itinerary(journey, request, service_date)
+                itinerary = multimodal.rebuild(plain, journey, access, egress, when)
+                if itinerary is not None and _modes_allowed(itinerary, request.modes):
+                    built.append(itinerary)
+            found.extend(_sorted(built, request.arrive_by)[:1])
+
+        if request.origin.stop_id is None:
+            lat, lon = self._coords(request.origin)
+            origin = Place(name="出発地" if language == "ja" else "Origin", lat=lat, lon=lon)
+            for access in multimodal.rental_access(ctx, origin, request.max_walk_m).values():
+                route(multimodal.options_for(access), targets, access, {})
+            home = multimodal.shuttle_access(ctx, origin, service_date, clock, request.arrive_by)
+            route(multimodal.options_for(home), targets, home, {})
+        if request.destination.stop_id is None:
+            lat, lon = self._coords(request.destination)
+            end = Place(name="目的地" if language == "ja" else "Destination", lat=lat, lon=lon)
+            for egress in multimodal.rental_egress(ctx, end).values():
+                route(origins, multimodal.options_for(egress), {}, egress)
+        return found
 
     def _place(self, stop: int | None, endpoint: Endpoint, language: str) -> Place:
         if stop is None:

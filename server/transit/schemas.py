@@ -1,7 +1,7 @@
 """Response models of the transit API (stops, departures, journeys), OTP-like in shape and words."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,10 +63,46 @@ class StopCall(BaseModel):
     departure: datetime
 
 
+class VehicleLegBooking(BaseModel):
+    """What to book for a rental leg: this vehicle (POST /api/v1/mobility/bookings)."""
+
+    kind: Literal["vehicle"] = "vehicle"
+    vehicle_id: str
+    vehicle_code: str
+    system_id: str
+    form_factor: str
+    battery_percent: int | None
+    current_range_meters: float | None
+    lat: float
+    lon: float
+    price: dict[str, Any] | None = Field(description="unlock_price, per_minute (JPY)")
+    estimated_price: int | None = Field(description="For this leg's ride time, in yen")
+    park_lat: float = Field(description="Where the ride ends: a port or a spot the zones allow")
+    park_lon: float
+    park_station_id: str | None = Field(description="The port, when the ride ends at one")
+
+
+class ShuttleLegBooking(BaseModel):
+    """What to book for a shuttle leg (POST /api/v1/mobility/shuttle/bookings)."""
+
+    kind: Literal["shuttle"] = "shuttle"
+    service_id: str
+    service_name: str
+    slot_start: datetime
+    stop_id: str = Field(description="The shuttle's stop id (the GTFS stop_id without feed)")
+    direction: Literal["to_stop", "from_stop"]
+    lat: float = Field(description="The pickup point")
+    lon: float
+    seats_left: int
+
+
 class Leg(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    mode: str = Field(description="WALK, RAIL, BUS, SUBWAY, TRAM, FERRY, …")
+    mode: str = Field(
+        description="WALK, RAIL, BUS, SUBWAY, TRAM, FERRY, …, SCOOTER_RENTAL, BICYCLE_RENTAL, "
+        "SHUTTLE"
+    )
     from_: Place = Field(alias="from")
     to: Place
     start: datetime
@@ -79,6 +115,9 @@ class Leg(BaseModel):
     intermediate_stops: list[StopCall] = Field(default_factory=list)
     geometry: str = Field(description="Google encoded polyline (precision 5)")
     co2_g: float
+    booking: VehicleLegBooking | ShuttleLegBooking | None = Field(
+        default=None, discriminator="kind", description="What to book for this leg, if anything"
+    )
 
 
 class Itinerary(BaseModel):
@@ -101,6 +140,10 @@ class Co2Basis(BaseModel):
     fiscal_year: int
     source_url: str
     car_distance: str
+    extra_factors: dict[str, float] = Field(
+        default_factory=dict, description="g-CO2/passenger-km of modes MLIT does not publish"
+    )
+    extra_source: str | None = None
 
 
 class JourneyPlan(BaseModel):
