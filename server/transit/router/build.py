@@ -16,7 +16,6 @@ from server.transit.router.timetable import (
     F64,
     I8,
     I32,
-    REFERENCE_WALK_MPS,
     Timetable,
     feeds_fingerprint,
 )
@@ -645,7 +644,6 @@ def _footpaths(
         metres = np.concatenate([metres[keep], np.asarray(xm, np.float64)[sel]])
         fixed = np.concatenate([fixed[keep], np.asarray(xt, np.float64)[sel]])
     o = np.lexsort((b, a))
-    _ = REFERENCE_WALK_MPS
     return a[o], b[o], metres[o], fixed[o], self_s
 
 

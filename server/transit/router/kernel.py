@@ -115,7 +115,7 @@ def _reconstruct(
     """Walk the labels back from the target reached in round `k`; legs land in `buf` in
     travel order. Returns the number of legs, or -1 if the labels are inconsistent."""
     pat_stop_ofs, pat_stops = net[0], net[1]
-    pat_trip_ofs, pat_st_ofs, st_dep = net[3], net[5], net[7]
+    pat_st_ofs, st_dep = net[5], net[7]
     fp_from = net[12]
     n = 0
     buf[n, 0] = LEG_EGRESS
@@ -172,7 +172,6 @@ def _reconstruct(
             tmp = buf[i, c]
             buf[i, c] = buf[n - 1 - i, c]
             buf[n - 1 - i, c] = tmp
-    _ = pat_trip_ofs
     return n
 
 

@@ -246,9 +246,9 @@ def _raw_legs(
     o_walk: I32,
     egress: I32,
 ) -> list[_RawLeg]:
-    """Kernel leg rows to forward-time tuples: ("A"=0, stop, secs) access, (1, p, row, slot,
-    bpos, apos) transit, (2, footpath) walk, (3, stop, secs) egress. In a reverse search the
-    kernel's origins are the query's targets and vice versa."""
+    """Kernel leg rows to forward-time tuples: (LEG_ACCESS, stop, secs), (LEG_TRANSIT, pattern,
+    row, slot, board pos, alight pos), (LEG_WALK, footpath), (LEG_EGRESS, stop, secs). In a
+    reverse search the kernel's origins are the query's targets and its legs run backwards."""
     out: list[_RawLeg] = []
     perm = tt.reverse_fp_perm() if reverse else None
     for row in legs.tolist():
@@ -530,7 +530,7 @@ def _run(
     )
     speed = float(opt.walk_speed_mps)
     out: list[Journey] = []
-    for k, start, n, _e in jrows.tolist():
+    for _round, start, n, _event in jrows.tolist():
         raw = _raw_legs(
             tt,
             lrows[start : start + n],
@@ -540,7 +540,6 @@ def _run(
             fwd_origin_walk if reverse else egress,
         )
         j = _timed(tt, raw, day, ctx.fwd_fp_dur, speed, time_s)
-        _ = k
         out.append(j)
     if walk is not None:
         secs, raw = walk
