@@ -326,8 +326,10 @@ class CareState:
     """What the ケア tab shows; every change calls `on_change` so the view redraws."""
 
     api: ApiClient
-    sync: SyncEngine | None = None  # the signed-in user's outbox and cache
-    role: str | None = None  # the signed-in user's role; None: guessed from the receivers
+    # The signed-in person's sync engine (outbox and cache) and role, as they are now: both
+    # change with sign-in and sign-out. A role of None is guessed from the receivers.
+    engine: Callable[[], SyncEngine | None] = lambda: None
+    whoami: Callable[[], str | None] = lambda: None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     on_change: Callable[[], None] = lambda: None
     receivers: list[Receiver] = field(default_factory=list)
@@ -344,14 +346,45 @@ class CareState:
     timeline: list[Post] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)  # timeline filter; empty: every kind
     message: str = ""  # the message being typed
+    owner: str | None = None  # whose data this is (the signed-in user's id)
     loaded: bool = False
     busy: bool = False
     from_cache: bool = False  # the server was unreachable: showing the last known data
     error: str | None = None  # an i18n key
     error_detail: str | None = None
     notice: str | None = None  # an i18n key
+    watching: SyncEngine | None = None  # the engine whose changes redraw this screen
+    _sync_seen: tuple[int, int] = (0, 0)
 
     # --- who is looking --------------------------------------------------------------------
+
+    @property
+    def sync(self) -> SyncEngine | None:
+        return self.engine()
+
+    @property
+    def role(self) -> str | None:
+        return self.whoami()
+
+    def reset(self) -> None:
+        """Forget everything shown (another person signed in, or nobody)."""
+        fresh = CareState(self.api, self.engine, self.whoami, self.now, self.on_change)
+        for name in (f.name for f in fields(self)):
+            if name not in ("api", "engine", "whoami", "now", "on_change"):
+                setattr(self, name, getattr(fresh, name))
+
+    def sync_changed(self) -> None:
+        """The sync engine moved: redraw when a visit record's state may have changed, but
+        never while the nurse is typing (a redraw would take the keyboard away)."""
+        engine = self.sync
+        if engine is None or self.mode != "nurse":
+            return
+        seen = (engine.outbox.pending_count(), len(engine.cache.records(COLLECTION)))
+        if seen == self._sync_seen:
+            return
+        self._sync_seen = seen
+        if not self.recording and self.close_warning is None:
+            self._changed()
 
     @property
     def mode(self) -> str:

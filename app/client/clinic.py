@@ -168,7 +168,7 @@ class ClinicState:
     """What the 診療 tab shows; every change calls `on_change` so the view redraws."""
 
     api: ApiClient
-    role: str | None = None  # the signed-in user's role
+    whoami: Callable[[], str | None] = lambda: None  # the signed-in person's role, now
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     on_change: Callable[[], None] = lambda: None
     patients: list[Receiver] = field(default_factory=list)  # for whom the user may book
@@ -187,12 +187,24 @@ class ClinicState:
     assist_for: str | None = None
     assist: AssistDraft = field(default_factory=AssistDraft)
     joined_at: dict[str, datetime] = field(default_factory=dict)
+    owner: str | None = None  # whose data this is (the signed-in user's id)
     loaded: bool = False
     busy: bool = False
     needs_network: bool = False  # the last action could not reach the server
     error: str | None = None  # an i18n key
     error_detail: str | None = None  # the server's words, when it answered
     notice: str | None = None  # an i18n key
+
+    @property
+    def role(self) -> str | None:
+        return self.whoami()
+
+    def reset(self) -> None:
+        """Forget everything shown (another person signed in, or nobody)."""
+        fresh = ClinicState(self.api, self.whoami, self.now, self.on_change)
+        for name in (f.name for f in fields(self)):
+            if name not in ("api", "whoami", "now", "on_change"):
+                setattr(self, name, getattr(fresh, name))
 
     @property
     def is_nurse(self) -> bool:

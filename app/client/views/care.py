@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import flet as ft
 
+from app.client.auth import Session
 from app.client.care import (
     CARE_GIVEN,
     OBSERVATIONS,
@@ -24,6 +25,8 @@ from app.client.care import (
 )
 from app.client.state import AppState
 from app.client.views.common import heading
+from app.client.views.shell import is_phone
+from app.client.views.signin import require_sign_in
 
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 BUTTON_HEIGHT = 56
@@ -596,3 +599,22 @@ def care_screen(state: AppState, care: CareState, wide: bool) -> ft.Control:
     if care.mode == "family":
         return _family(state, care)
     return _team(state, care)
+
+
+def care_tab(page: ft.Page, state: AppState, session: Session, care: CareState) -> ft.Control:
+    """The ケア section as main.py wires it: sign-in first; the person's own data (a new
+    person starts from nothing); loaded on first sight; redrawn when a visit record syncs."""
+    me = session.me
+    if me is None or care.owner != me.id:
+        care.reset()
+        care.owner = me.id if me else None
+    engine = session.sync
+    if engine is not None and care.watching is not engine:
+        care.watching = engine
+        engine.subscribe(care.sync_changed)
+    if me is not None and not care.loaded and not care.busy:
+        care.busy = True  # one load, however many redraws come before it starts
+        page.run_task(care.load)
+    return require_sign_in(
+        state, session, "care.title", lambda: care_screen(state, care, not is_phone(page.width))
+    )

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import flet as ft
 
+from app.client.auth import Session
 from app.client.clinic import Appointment, ClinicState
 from app.client.state import AppState, Connection
 from app.client.views.common import heading
+from app.client.views.signin import require_sign_in
 
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 WEEKDAYS = {"ja": "月火水木金土日", "en": None}
@@ -406,3 +408,23 @@ def clinic_screen(state: AppState, clinic: ClinicState, launch: Launch) -> ft.Co
         )
     )
     return ft.Column(rows, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+async def open_link(url: str) -> None:
+    """The video link in a new browser tab (web) or the phone's browser: nothing to install."""
+    await ft.UrlLauncher().launch_url(url, web_only_window_name="_blank")
+
+
+def clinic_tab(page: ft.Page, state: AppState, session: Session, clinic: ClinicState) -> ft.Control:
+    """The 診療 section as main.py wires it: sign-in first; a new person starts from nothing;
+    loaded on first sight."""
+    me = session.me
+    if me is None or clinic.owner != me.id:
+        clinic.reset()
+        clinic.owner = me.id if me else None
+    if me is not None and not clinic.loaded and not clinic.busy:
+        clinic.busy = True
+        page.run_task(clinic.load)
+    return require_sign_in(
+        state, session, "clinic.title", lambda: clinic_screen(state, clinic, open_link)
+    )
