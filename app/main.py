@@ -13,9 +13,11 @@ import flet as ft
 
 from app.client.api import ApiClient
 from app.client.auth import Auth, AuthError, Session, UnsentWrites, parse_callback
+from app.client.privacy import ConsentView, PrivacyState
 from app.client.state import AppState, Preferences, Section
 from app.client.trips import TripsState, TripStore
-from app.client.views.sections import Actions
+from app.client.views.privacy import privacy_screen, revoke_dialog
+from app.client.views.sections import Actions, settings_screen
 from app.client.views.shell import build_shell, status_chip
 from app.client.views.signin import account_card
 from app.client.views.sync_status import sync_chip, sync_details
@@ -208,8 +210,36 @@ def make_main(
                 )
             )
 
+        privacy = PrivacyState(api, on_change=lambda: render())
+
         def open_privacy() -> None:
-            render()  # 私の情報を見られる人 (views/privacy.py) comes next
+            privacy.open = True
+            me = session.me
+            page.run_task(privacy.load, has_record=me is not None and me.has_own_record)
+
+        def close_privacy() -> None:
+            privacy.open = False
+            render()
+
+        def ask_revoke(consent: ConsentView) -> None:
+            async def confirm() -> None:
+                page.pop_dialog()
+                await privacy.revoke(consent.id)
+
+            page.show_dialog(revoke_dialog(state, consent, confirm=confirm, cancel=page.pop_dialog))
+
+        def settings_page() -> ft.Control:
+            if privacy.open and session.signed_in:
+                return privacy_screen(
+                    state,
+                    session,
+                    privacy,
+                    back=close_privacy,
+                    revoke=ask_revoke,
+                    invite=privacy.invite,
+                    accept=privacy.accept,
+                )
+            return settings_screen(state, actions)
 
         def account() -> ft.Control:
             return account_card(state, session, sign_out=sign_out, open_privacy=open_privacy)
@@ -228,7 +258,10 @@ def make_main(
             set_language=state.set_language,
             set_large_text=state.set_large_text,
             check_connection=check_connection,
-            screens={Section.TRIPS: lambda: trips_screen(state, trips, search_trips)},
+            screens={
+                Section.TRIPS: lambda: trips_screen(state, trips, search_trips),
+                Section.SETTINGS: settings_page,
+            },
             account=account,
             app_bar_extras=sync_indicator,
         )
@@ -247,19 +280,37 @@ def make_main(
             await session.aclose()
             await api.aclose()
 
-        # Back from the server's sign-in page (web: /callback?code=…&state=… in this tab).
-        callback = parse_callback(page.route, _query(page))
-        if callback is not None:
+        async def handle_callback(route: str | None) -> bool:
+            """Back from the server's sign-in page at /callback?code=…&state=…: complete it.
+
+            On the web the redirect comes back into the same tab, and Flet re-attaches that tab
+            to its running session (main() does not run again): the answer then arrives as a
+            route change. A new tab or a restarted server runs main() with it as the route.
+            """
+            nonlocal notice
+            callback = parse_callback(route, _query(page))
+            if callback is None:
+                return False
             try:
                 me = await session.complete_sign_in(callback)
             except AuthError as exc:
                 notice = f"{state.t('signin.failed')}: {exc.message}"
             else:
                 notice = f"{state.t('signin.welcome')} {me.display_name}"
+                privacy.open = False
                 if session.auth.return_to in {s.value for s in Section}:
                     state.section = Section(session.auth.return_to)
+                start_sync()
             await page.push_route("/")
+            return True
+
+        async def on_route_change(e: ft.RouteChangeEvent) -> None:
+            if await handle_callback(e.route):
+                render()
+
+        await handle_callback(page.route)
         session.subscribe(render)
+        page.on_route_change = on_route_change
         start_sync()
 
         def on_close(_e: object) -> None:

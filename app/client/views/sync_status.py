@@ -48,7 +48,6 @@ def sync_chip(state: AppState, status: SyncStatus, on_click: Callable[[], None])
     label = sync_label(state, status)
     return ft.Semantics(
         identifier="sync-status",
-        label=label,
         button=True,
         content=ft.Container(
             padding=ft.Padding.symmetric(horizontal=10, vertical=6),
