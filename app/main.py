@@ -13,9 +13,11 @@ import flet as ft
 
 from app.client.api import ApiClient
 from app.client.auth import Auth, AuthError, Session, UnsentWrites, parse_callback
+from app.client.diary import DiaryBook
 from app.client.privacy import ConsentView, PrivacyState
-from app.client.state import AppState, Preferences, Section
+from app.client.state import AppState, Connection, Preferences, Section
 from app.client.trips import TripsState, TripStore
+from app.client.views.diary import diary_tab
 from app.client.views.privacy import privacy_screen, revoke_dialog
 from app.client.views.sections import Actions, settings_screen
 from app.client.views.shell import build_shell, status_chip
@@ -82,6 +84,11 @@ def make_main(
         sync_slot: ft.Container | None = None
         notice: str | None = None
         trips = TripsState(api, TripStore.open(device_dir), on_change=lambda: render())
+        diaries = DiaryBook(
+            api,
+            on_change=lambda: render(),
+            known_offline=lambda: state.connection is Connection.OFFLINE,
+        )
 
         async def search_trips() -> None:
             await trips.search(state.language)
@@ -260,6 +267,9 @@ def make_main(
             check_connection=check_connection,
             screens={
                 Section.TRIPS: lambda: trips_screen(state, trips, search_trips),
+                Section.DIARY: lambda: diary_tab(
+                    state, session, diaries, page.run_task, page.width
+                ),
                 Section.SETTINGS: settings_page,
             },
             account=account,
