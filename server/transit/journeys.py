@@ -172,7 +172,20 @@ class EmbeddedPlanner:
             itineraries = [self._itinerary(j, request, service_date) for j in journeys]
         extras = self._multimodal(request, origins, targets, service_date, clock, options)
         itineraries = [i for i in itineraries if _modes_allowed(i, request.modes)]
-        extras = [i for i in extras if _modes_allowed(i, request.modes)]
+        # A ride no better than a plain itinerary on departure, arrival, transfers and walking
+        # (the shuttle's point, for people who cannot walk far) is no offer.
+        extras = [
+            i
+            for i in extras
+            if _modes_allowed(i, request.modes)
+            and not any(
+                b.start >= i.start
+                and b.end <= i.end
+                and b.transfers <= i.transfers
+                and b.walk_distance_m <= i.walk_distance_m
+                for b in itineraries
+            )
+        ]
         itineraries = _sorted(itineraries, request.arrive_by)
         # The rented and shuttle alternatives are offered beside the plain ones, not instead.
         room = max(request.num - len(extras), min(request.num, 2))
@@ -236,19 +249,23 @@ class EmbeddedPlanner:
                     built.append(itinerary)
             found.extend(_sorted(built, request.arrive_by)[:1])
 
-        if request.origin.stop_id is None:
-            lat, lon = self._coords(request.origin)
-            origin = Place(name="出発地" if language == "ja" else "Origin", lat=lat, lon=lon)
-            for access in multimodal.rental_access(ctx, origin, request.max_walk_m).values():
-                route(multimodal.options_for(access), targets, access, {})
+        origin = self._endpoint_place(request.origin, "出発地", "Origin", language)
+        for access in multimodal.rental_access(ctx, origin, request.max_walk_m).values():
+            route(multimodal.options_for(access), targets, access, {})
+        if request.origin.stop_id is None:  # the shuttle picks up at home, not at a stop
             home = multimodal.shuttle_access(ctx, origin, service_date, clock, request.arrive_by)
             route(multimodal.options_for(home), targets, home, {})
-        if request.destination.stop_id is None:
-            lat, lon = self._coords(request.destination)
-            end = Place(name="目的地" if language == "ja" else "Destination", lat=lat, lon=lon)
-            for egress in multimodal.rental_egress(ctx, end).values():
-                route(origins, multimodal.options_for(egress), {}, egress)
+        end = self._endpoint_place(request.destination, "目的地", "Destination", language)
+        for egress in multimodal.rental_egress(ctx, end).values():
+            route(origins, multimodal.options_for(egress), {}, egress)
         return found
+
+    def _endpoint_place(self, endpoint: Endpoint, ja: str, en: str, language: str) -> Place:
+        """The origin or destination as a place; a stop keeps its name."""
+        if endpoint.stop_id is not None:
+            return self._place(self.tt.stop_index(endpoint.stop_id), endpoint, language)
+        lat, lon = self._coords(endpoint)
+        return Place(name=ja if language == "ja" else en, lat=lat, lon=lon)
 
     def _place(self, stop: int | None, endpoint: Endpoint, language: str) -> Place:
         if stop is None:

@@ -277,3 +277,27 @@ def test_unknown_mode_is_refused(api: TestClient) -> None:
     )
     assert response.status_code == 422
     assert "SCOOTER_RENTAL" in response.text
+
+
+def test_stop_to_stop_trips_also_offer_the_scooter_for_the_last_mile(api: TestClient) -> None:
+    data = plan(
+        api,
+        **{
+            "from": "stop:hitachi:jr_omika",
+            "to": "stop:hitachi:bus_kanesawa_danchi",
+            "time": tomorrow_at(8),
+        },
+    )
+
+    scooter = with_mode(data, "SCOOTER_RENTAL")
+    assert scooter, data
+    ride = scooter[0]["legs"][-1]
+    assert ride["mode"] == "SCOOTER_RENTAL"
+    assert ride["to"]["name"] == "金沢団地"
+    # Faster than the train and bus plain itinerary that arrives later.
+    plain = [
+        i
+        for i in data["itineraries"]
+        if i not in scooter and not with_mode({"itineraries": [i]}, "BICYCLE_RENTAL")
+    ]
+    assert all(scooter[0]["end"] <= i["end"] for i in plain)
