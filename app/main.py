@@ -13,10 +13,14 @@ import flet as ft
 
 from app.client.api import ApiClient
 from app.client.auth import Auth, AuthError, Session, UnsentWrites, parse_callback
+from app.client.care import CareState
+from app.client.clinic import ClinicState
 from app.client.diary import DiaryBook
 from app.client.privacy import ConsentView, PrivacyState
 from app.client.state import AppState, Connection, Preferences, Section
 from app.client.trips import TripsState, TripStore
+from app.client.views.care import care_tab
+from app.client.views.clinic import clinic_tab
 from app.client.views.diary import diary_tab
 from app.client.views.privacy import privacy_screen, revoke_dialog
 from app.client.views.sections import Actions, settings_screen
@@ -89,6 +93,14 @@ def make_main(
             on_change=lambda: render(),
             known_offline=lambda: state.connection is Connection.OFFLINE,
         )
+
+        def my_role() -> str | None:
+            return session.me.role if session.me else None
+
+        care = CareState(
+            api, engine=lambda: session.sync, whoami=my_role, on_change=lambda: render()
+        )
+        clinic = ClinicState(api, whoami=my_role, on_change=lambda: render())
 
         async def search_trips() -> None:
             await trips.search(state.language)
@@ -270,6 +282,8 @@ def make_main(
                 Section.DIARY: lambda: diary_tab(
                     state, session, diaries, page.run_task, page.width
                 ),
+                Section.CARE: lambda: care_tab(page, state, session, care),
+                Section.CLINIC: lambda: clinic_tab(page, state, session, clinic),
                 Section.SETTINGS: settings_page,
             },
             account=account,
