@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import flet as ft
 
@@ -16,12 +16,14 @@ from app.client.auth import Auth, AuthError, Session, UnsentWrites, parse_callba
 from app.client.care import CareState
 from app.client.clinic import ClinicState
 from app.client.diary import DiaryBook
+from app.client.mobility import MobilityState
 from app.client.privacy import ConsentView, PrivacyState
 from app.client.state import AppState, Connection, Preferences, Section
 from app.client.trips import TripsState, TripStore
 from app.client.views.care import care_tab
 from app.client.views.clinic import clinic_tab
 from app.client.views.diary import diary_tab
+from app.client.views.mobility import mobility_screen
 from app.client.views.privacy import privacy_screen, revoke_dialog
 from app.client.views.sections import Actions, settings_screen
 from app.client.views.shell import build_shell, status_chip
@@ -263,6 +265,32 @@ def make_main(
         def account() -> ft.Control:
             return account_card(state, session, sign_out=sign_out, open_privacy=open_privacy)
 
+        mobility = MobilityState(api, on_change=lambda: render())
+
+        def run_mobility(make: Callable[[], Awaitable[object]]) -> None:
+            async def go() -> None:
+                await make()
+
+            page.run_task(go)
+
+        def mobility_page() -> ft.Control:
+            if not mobility.started:
+                mobility.started = True
+                run_mobility(mobility.load_nearby)
+            return mobility_screen(state, mobility, session, run_mobility)
+
+        async def book_leg(leg: dict[str, Any]) -> None:
+            """「予約する」 on a journey's scooter or shuttle leg: book it on the 乗り物 tab."""
+            mobility.started = True
+            mobility.view = (
+                "shuttle" if (leg.get("booking") or {}).get("kind") == "shuttle" else "bookings"
+            )
+            state.select(Section.MOBILITY)
+            if session.signed_in:
+                await mobility.book_leg(leg)
+
+        trips.book_leg = book_leg
+
         def status_changed() -> None:
             if state.section is Section.SETTINGS or status_slot is None:
                 render()  # the settings screen shows the connection details
@@ -279,6 +307,7 @@ def make_main(
             check_connection=check_connection,
             screens={
                 Section.TRIPS: lambda: trips_screen(state, trips, search_trips),
+                Section.MOBILITY: mobility_page,
                 Section.DIARY: lambda: diary_tab(
                     state, session, diaries, page.run_task, page.width
                 ),

@@ -7,7 +7,7 @@ searches are a small JSON file in the app's storage folder, so they work with no
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -102,6 +102,8 @@ class TripsState:
     busy: bool = False
     selected: int | None = None
     on_change: Callable[[], None] = lambda: None
+    # Books what a leg's `booking` says (a scooter, e-bike or shuttle seat); set by main.py.
+    book_leg: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
 
     def _changed(self) -> None:
         self.on_change()

@@ -20,6 +20,9 @@ MODE_ICONS = {
     "BUS": ft.Icons.DIRECTIONS_BUS,
     "TRAM": ft.Icons.TRAM,
     "FERRY": ft.Icons.DIRECTIONS_BOAT,
+    "SCOOTER_RENTAL": ft.Icons.ELECTRIC_SCOOTER,
+    "BICYCLE_RENTAL": ft.Icons.ELECTRIC_BIKE,
+    "SHUTTLE": ft.Icons.AIRPORT_SHUTTLE,
 }
 
 
@@ -134,6 +137,26 @@ def _itinerary_card(state: AppState, trips: TripsState, index: int) -> ft.Contro
                     ),
                 )
             )
+            book = trips.book_leg
+            if leg.get("booking") and book is not None:
+
+                async def book_this(
+                    leg: dict[str, Any] = leg,
+                    book: Callable[[dict[str, Any]], Awaitable[Any]] = book,
+                ) -> None:
+                    await book(leg)
+
+                body.append(
+                    ft.Semantics(
+                        identifier=f"book-{leg['mode'].lower()}",
+                        content=ft.Button(
+                            content=ft.Text(state.t("trips.book"), size=state.text_size(18)),
+                            icon=MODE_ICONS.get(leg["mode"], ft.Icons.COMMUTE),
+                            height=56,
+                            on_click=book_this,
+                        ),
+                    )
+                )
     return ft.Card(
         content=ft.Container(ft.Column(body, spacing=6), padding=16, on_click=select),
     )
