@@ -381,10 +381,10 @@ the numbers are noisy.
 
 {details}
 - JIT compile happens once per machine; numba caches it on disk (`__pycache__` beside the
-  sources, or `NUMBA_CACHE_DIR`). With an empty cache, compiling took {jit["build_kernels_s"]:.1f}
-  s for the build kernels and {jit["query_kernels_s"]:.1f} s for the query kernels. With a warm
-  cache a process pays only for loading the cached code, ~0.1 s, on its first query;
-  `warm_up(tt)` does that at start-up.
+  sources, or `NUMBA_CACHE_DIR`). With an empty cache it took:
+  {jit["build_kernels_s"]:.1f} s for the build kernels, {jit["query_kernels_s"]:.1f} s for the
+  query kernels. With a warm cache a process pays only for loading the cached code, ~0.1 s, on
+  its first query; `warm_up(tt)` does that at start-up.
 - The baseline has no footpaths, so on NYC it fails wherever a change of line needs a
   transfers.txt walk between platforms (different stop ids). It is fast on Tampa because it
   stops scanning once the target is reached and bus pairs there are close in time; the router
