@@ -16,7 +16,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from server.core.errors import NotFound
@@ -247,20 +247,98 @@ def index_rows(
     )
 
 
+# ---- SQL on the hot path ----------------------------------------------------------------
+# Writes run pre-written driver SQL: building and compiling a SQLAlchemy statement per call was
+# ~15 % of an Observation create (profiled). Templates use qmark; psycopg takes %s.
+
+_INSERT_RESOURCE = (
+    "INSERT INTO fhir_resource (res_type, res_id, version, last_updated, deleted, patient_id, "
+    "content) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING pk"
+)
+_UPDATE_RESOURCE = (
+    "UPDATE fhir_resource SET version = ?, last_updated = ?, deleted = ?, patient_id = ?, "
+    "content = ? WHERE pk = ?"
+)
+_INSERT_HISTORY = (
+    "INSERT INTO fhir_resource_history (res_type, res_id, version, last_updated, method, "
+    "deleted, content) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_SELECT_CURRENT = (
+    "SELECT pk, version, deleted, patient_id, content, last_updated FROM fhir_resource "
+    "WHERE res_type = ? AND res_id = ?"
+)
+_INSERT_INDEX = {
+    "token": "INSERT INTO fhir_token_index (resource_pk, res_type, param, system, code, "
+    "patient_id) VALUES (?, ?, ?, ?, ?, ?)",
+    "date": "INSERT INTO fhir_date_index (resource_pk, res_type, param, lo, hi, patient_id) "
+    "VALUES (?, ?, ?, ?, ?, ?)",
+    "ref": "INSERT INTO fhir_reference_index (resource_pk, res_type, param, target_type, "
+    "target_id) VALUES (?, ?, ?, ?, ?)",
+    "string": "INSERT INTO fhir_string_index (resource_pk, res_type, param, value) "
+    "VALUES (?, ?, ?, ?)",
+}
+_INDEX_TABLES = (
+    "fhir_token_index",
+    "fhir_date_index",
+    "fhir_reference_index",
+    "fhir_string_index",
+)
+
+
+@functools.cache
+def _driver_sql(dialect: str, template: str) -> str:
+    return template if dialect == "sqlite" else template.replace("?", "%s")
+
+
+def run_sql(session: Session, template: str, params: Any) -> Any:
+    """Run a qmark template on the session's connection (a list of tuples: executemany)."""
+    connection = session.connection()
+    return connection.exec_driver_sql(_driver_sql(connection.dialect.name, template), params)
+
+
 def _write_index(session: Session, rows: IndexRows) -> None:
-    for table, values in (
-        (TOKEN, rows.tokens),
-        (DATE, rows.dates),
-        (REF, rows.refs),
-        (STRING, rows.strings),
+    # One executemany per index table that has rows (an Observation: token, date, reference).
+    for key, values in (
+        (
+            "token",
+            [
+                (
+                    r["resource_pk"],
+                    r["res_type"],
+                    r["param"],
+                    r["system"],
+                    r["code"],
+                    r["patient_id"],
+                )
+                for r in rows.tokens
+            ],
+        ),
+        (
+            "date",
+            [
+                (r["resource_pk"], r["res_type"], r["param"], r["lo"], r["hi"], r["patient_id"])
+                for r in rows.dates
+            ],
+        ),
+        (
+            "ref",
+            [
+                (r["resource_pk"], r["res_type"], r["param"], r["target_type"], r["target_id"])
+                for r in rows.refs
+            ],
+        ),
+        (
+            "string",
+            [(r["resource_pk"], r["res_type"], r["param"], r["value"]) for r in rows.strings],
+        ),
     ):
         if values:
-            session.execute(insert(table), values)
+            run_sql(session, _INSERT_INDEX[key], values)
 
 
 def _drop_index(session: Session, pk: int) -> None:
-    for table in (TOKEN, DATE, REF, STRING):
-        session.execute(delete(table).where(table.c.resource_pk == pk))
+    for table in _INDEX_TABLES:
+        run_sql(session, f"DELETE FROM {table} WHERE resource_pk = ?", (pk,))
 
 
 # ---- writes -----------------------------------------------------------------------------
@@ -279,11 +357,7 @@ def _with_meta(body: dict[str, Any], res_id: str, version: int, instant: str) ->
 
 
 def _current(session: Session, res_type: str, res_id: str) -> Any:
-    return session.execute(
-        select(
-            R.c.pk, R.c.version, R.c.deleted, R.c.patient_id, R.c.content, R.c.last_updated
-        ).where(R.c.res_type == res_type, R.c.res_id == res_id)
-    ).first()
+    return run_sql(session, _SELECT_CURRENT, (res_type, res_id)).first()
 
 
 def _store(
@@ -301,44 +375,16 @@ def _store(
     content = fhir_json.dumps(document)
     patient_id = patient_of(spec, document)
     if existing is None:
-        pk = session.execute(
-            insert(R)
-            .values(
-                res_type=spec.name,
-                res_id=res_id,
-                version=version,
-                last_updated=instant,
-                deleted=False,
-                patient_id=patient_id,
-                content=content,
-            )
-            .returning(R.c.pk)
+        pk = run_sql(
+            session,
+            _INSERT_RESOURCE,
+            (spec.name, res_id, version, instant, False, patient_id, content),
         ).scalar_one()
     else:
         pk = existing.pk
-        session.execute(
-            update(R)
-            .where(R.c.pk == pk)
-            .values(
-                version=version,
-                last_updated=instant,
-                deleted=False,
-                patient_id=patient_id,
-                content=content,
-            )
-        )
+        run_sql(session, _UPDATE_RESOURCE, (version, instant, False, patient_id, content, pk))
         _drop_index(session, pk)
-    session.execute(
-        insert(H).values(
-            res_type=spec.name,
-            res_id=res_id,
-            version=version,
-            last_updated=instant,
-            method=method,
-            deleted=False,
-            content=content,
-        )
-    )
+    run_sql(session, _INSERT_HISTORY, (spec.name, res_id, version, instant, method, False, content))
     _write_index(session, index_rows(spec, document, pk, patient_id))
     return Stored(
         spec.name,
@@ -346,7 +392,7 @@ def _store(
         version,
         instant,
         content,
-        created=existing is None or existing.deleted,
+        created=existing is None or bool(existing.deleted),
         method=method,
     )
 
