@@ -15,10 +15,14 @@ from app.client.sync import SyncStatus
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 
 
-def _when(moment: datetime | None, state: AppState) -> str:
+def _when(moment: datetime | None, state: AppState, *, short: bool = False) -> str:
+    """The chip says only the time for today (the app bar is narrow on a phone)."""
     if moment is None:
         return state.t("sync.never")
-    return moment.astimezone(LOCAL_TZ).strftime("%m/%d %H:%M")
+    local = moment.astimezone(LOCAL_TZ)
+    if short and local.date() == datetime.now(LOCAL_TZ).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m/%d %H:%M")
 
 
 def sync_label(state: AppState, status: SyncStatus) -> str:
@@ -31,7 +35,7 @@ def sync_label(state: AppState, status: SyncStatus) -> str:
         return state.t("sync.syncing")
     if status.last_synced_at is None:
         return state.t("sync.never")
-    return f"{state.t('sync.synced')} {_when(status.last_synced_at, state)}"
+    return f"{state.t('sync.synced')} {_when(status.last_synced_at, state, short=True)}"
 
 
 def sync_chip(state: AppState, status: SyncStatus, on_click: Callable[[], None]) -> ft.Control:
