@@ -294,6 +294,7 @@ class DiaryState:
     busy: bool = False
     error: str | None = None  # an i18n key ("diary.error.…") or the server's words
     saved: str | None = None  # i18n key of the last confirmation ("diary.saved" / ".queued")
+    saved_count: int = 0  # entries saved in this session (the view renews its fields)
     on_change: Callable[[], None] = lambda: None
 
     def _changed(self) -> None:
@@ -587,6 +588,8 @@ class DiaryState:
                 with contextlib.suppress(ApiError):  # the chart catches up on the next refresh
                     await self._load_trend()
         self.busy = False
+        if self.saved is not None:
+            self.saved_count += 1
         self._changed()
         return self.saved is not None
 

@@ -49,6 +49,9 @@ def _number_field(
         diary.typed[name] = str(e.control.value or "")
 
     return ft.TextField(
+        # A new key after each saved entry: the browser holds what was typed, and only a new
+        # field (not a changed value) empties it for the next reading.
+        key=f"diary-{name}-{diary.saved_count}",
         label=state.t(label_key),
         value=diary.typed.get(name, ""),
         keyboard_type=ft.KeyboardType.NUMBER,
@@ -127,6 +130,7 @@ def _blood_pressure_card(state: AppState, diary: DiaryState, run: RunTask) -> ft
     )
     button = ft.Semantics(
         identifier="diary-record-bp",
+        expand=True,
         content=ft.Button(
             content=ft.Text(state.t("diary.record"), size=state.text_size(22)),
             icon=ft.Icons.FAVORITE,
@@ -410,7 +414,6 @@ def _chart(state: AppState, diary: DiaryState, trend: Trend) -> ft.Control:
                     ],
                     color=band.colour,
                     stroke_width=2,
-                    dash_pattern=[6, 4],
                     point=False,
                 )
             )
@@ -470,8 +473,11 @@ def _chart(state: AppState, diary: DiaryState, trend: Trend) -> ft.Control:
                     for v in thresholds
                 ],
                 label_size=44,
+                # Labels only show on multiples of the spacing: fine enough for every
+                # threshold (37.5 ℃, 101 /min, 135 mmHg, 8000 steps), few enough to be cheap.
+                label_spacing=0.5 if max_y - min_y <= 60 else 1 if max_y - min_y <= 600 else 1000,
             ),
-            bottom_axis=fch.ChartAxis(labels=labels, label_size=28),
+            bottom_axis=fch.ChartAxis(labels=labels, label_size=28, label_spacing=step),
             horizontal_grid_lines=fch.ChartGridLines(
                 color=ft.Colors.GREY_300, width=1, interval=(max_y - min_y) / 4 or 1
             ),
@@ -585,7 +591,7 @@ def _trend_card(state: AppState, diary: DiaryState, run: RunTask) -> ft.Control:
             rows.append(
                 ft.Row(
                     [
-                        ft.Text(when, size=state.text_size(16), width=state.text_size(110)),
+                        ft.Text(when, size=state.text_size(16), width=state.text_size(130)),
                         ft.Text(
                             f"{_value_text(state, p, trend.measure)} {unit}",
                             size=state.text_size(18),
@@ -717,8 +723,8 @@ def diary_screen(
     entering: list[ft.Control] = [
         _blood_pressure_card(state, diary, run),
         *_status(state, diary),
-        _quick_card(state, diary),
         _today_card(state, diary),
+        _quick_card(state, diary),
     ]
     reading: list[ft.Control] = [
         _trend_card(state, diary, run),
