@@ -62,8 +62,11 @@ def diary_patient(access: AccessDep, patient: str | None = None) -> str:
 PatientDep = Annotated[str, Depends(diary_patient)]
 
 
-async def checkup_body(request: Request) -> CheckupIn:
-    """A 特定健診 record as JSON, or as CSV (header row + one row) with text/csv."""
+async def checkup_body(request: Request, _caller: AccessDep) -> CheckupIn:
+    """A 特定健診 record as JSON, or as CSV (header row + one row) with text/csv.
+
+    Depends on the caller so that who is calling is settled first: no token is 401, not a 422
+    about the body."""
     raw = await request.body()
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:

@@ -160,3 +160,13 @@ def test_demo_diary_loads_once_and_shows_morning_surges(fhir: TestClient, sessio
     evenings = [p["value"] for p in trend["points"] if p["timing"] == "evening"]
     assert sum(mornings) / len(mornings) > sum(evenings) / len(evenings) + 10
     assert latest["level"] == "対象外"  # 78 and on blood pressure medicine
+
+
+def test_a_checkup_import_without_a_token_is_401_even_with_an_empty_body(
+    client: TestClient,
+) -> None:
+    response = client.post(
+        "/api/v1/diary/checkups", content=b"", headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 401
