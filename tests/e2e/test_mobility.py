@@ -41,6 +41,8 @@ def test_nearby_vehicles_are_listed_without_signing_in(
     expect(shows(page, r"電池 \d+%")).to_be_visible(timeout=30_000)
     expect(node(page, "sign-in")).to_be_visible()
     flutter.screenshot(page, "phone-mobility-nearby-ja")
+    page.get_by_role("button", name="常陸多賀駅").click()
+    expect(shows(page, r"KS-0(0[89]|1\d) 電池")).to_be_visible(timeout=30_000)
     page.context.close()
 
 

@@ -22,8 +22,9 @@ def _hm(iso: str) -> str:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(LOCAL_TZ).strftime("%H:%M")
 
 
-def _later(run: Run, action: Callable[[str], Awaitable[Any]], arg: str) -> Callable[[], None]:
-    return lambda: run(lambda: action(arg))
+def _later(run: Run, action: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[], None]:
+    """A click handler taking no argument (Flet passes the event to one that takes any)."""
+    return lambda: run(lambda: action(*args))
 
 
 def _big(label: str, on_click: Callable[[], Any], icon: ft.IconData | None = None) -> ft.Control:
@@ -76,7 +77,7 @@ def _nearby(state: AppState, mob: MobilityState, session: Session, run: Run) -> 
                     content=ft.Text(en if state.language == "en" else ja, size=state.text_size(17)),
                     height=56,
                     style=ft.ButtonStyle(bgcolor=ft.Colors.BLUE_100 if i == mob.place else None),
-                    on_click=lambda i=i: run(lambda: mob.choose_place(i)),
+                    on_click=_later(run, mob.choose_place, i),
                 )
                 for i, (ja, en, _lat, _lon) in enumerate(PLACES)
             ],
@@ -148,7 +149,7 @@ def _booking_card(state: AppState, mob: MobilityState, b: dict[str, Any], run: R
                 ft.TextButton(
                     f"{state.t('mobility.end_at')} {name}",
                     height=56,
-                    on_click=lambda p=port: run(lambda: mob.end(b["id"], p["lat"], p["lon"])),
+                    on_click=_later(run, mob.end, b["id"], port["lat"], port["lon"]),
                 )
             )
     if b["state"] == "FINISHED" and b.get("final_price") is not None:
@@ -202,7 +203,7 @@ def _bookings(state: AppState, mob: MobilityState, session: Session, run: Run) -
                             ft.TextButton(
                                 state.t("mobility.cancel"),
                                 height=56,
-                                on_click=lambda i=sb["id"]: run(lambda: mob.cancel_shuttle(i)),
+                                on_click=_later(run, mob.cancel_shuttle, sb["id"]),
                             ),
                         ]
                     ),
@@ -257,7 +258,7 @@ def _shuttle(state: AppState, mob: MobilityState, session: Session, run: Run) ->
                         size=size,
                     ),
                     height=72,
-                    on_click=lambda i=stop["stop_id"]: run(lambda: mob.choose_stop(i)),
+                    on_click=_later(run, mob.choose_stop, stop["stop_id"]),
                 )
             )
     if mob.stop_id:
@@ -273,7 +274,7 @@ def _shuttle(state: AppState, mob: MobilityState, session: Session, run: Run) ->
                 ft.Button(
                     content=ft.Text(label, size=size),
                     height=72,
-                    on_click=lambda s=slot["slot_start"]: run(lambda: mob.book_shuttle(s)),
+                    on_click=_later(run, mob.book_shuttle, slot["slot_start"]),
                 )
             )
         if not mob.slots:
@@ -288,7 +289,7 @@ def mobility_screen(state: AppState, mob: MobilityState, session: Session, run: 
                 content=ft.Text(state.t(f"mobility.tab.{name}"), size=state.text_size(17)),
                 height=56,
                 style=ft.ButtonStyle(bgcolor=ft.Colors.BLUE_100 if mob.view == name else None),
-                on_click=lambda n=name: run(lambda: _switch(mob, n)),
+                on_click=_later(run, _switch, mob, name),
             )
             for name in ("nearby", "bookings", "shuttle")
         ],
