@@ -218,8 +218,8 @@ def authorize(
 ) -> None:
     """Allow or raise Forbidden; either way exactly one audit record is written.
 
-    The record is appended in its own transaction when `session`'s transaction ends, so it
-    survives the rollback of a denied request.
+    The record is appended when `session`'s transaction ends: inside it when it commits, in a
+    transaction of its own when it rolls back, so it survives the rollback of a denied request.
     """
     allowed, reason = _decide(
         session,
