@@ -140,11 +140,12 @@ def _itinerary_card(state: AppState, trips: TripsState, index: int) -> ft.Contro
             book = trips.book_leg
             if leg.get("booking") and book is not None:
 
-                async def book_this(
+                def book_this(
                     leg: dict[str, Any] = leg,
                     book: Callable[[dict[str, Any]], Awaitable[Any]] = book,
-                ) -> None:
-                    await book(leg)
+                ) -> Callable[[], Awaitable[Any]]:
+                    # No parameter on the handler itself: Flet would pass it the click event.
+                    return lambda: book(leg)
 
                 body.append(
                     ft.Semantics(
@@ -153,7 +154,7 @@ def _itinerary_card(state: AppState, trips: TripsState, index: int) -> ft.Contro
                             content=ft.Text(state.t("trips.book"), size=state.text_size(18)),
                             icon=MODE_ICONS.get(leg["mode"], ft.Icons.COMMUTE),
                             height=56,
-                            on_click=book_this,
+                            on_click=book_this(),
                         ),
                     )
                 )
