@@ -143,9 +143,12 @@ def _itinerary_card(state: AppState, trips: TripsState, index: int) -> ft.Contro
                 def book_this(
                     leg: dict[str, Any] = leg,
                     book: Callable[[dict[str, Any]], Awaitable[Any]] = book,
-                ) -> Callable[[], Awaitable[Any]]:
+                ) -> Callable[[], Awaitable[None]]:
                     # No parameter on the handler itself: Flet would pass it the click event.
-                    return lambda: book(leg)
+                    async def run() -> None:
+                        await book(leg)
+
+                    return run
 
                 body.append(
                     ft.Semantics(
