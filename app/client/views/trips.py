@@ -220,16 +220,20 @@ def trips_screen(
         )
         for origin, destination in trips.store.recent[:5]:
 
-            def again(o: TripPlace = origin, d: TripPlace = destination) -> None:
-                trips.origin, trips.destination = o, d
-                trips.on_change()
+            def again(o: TripPlace, d: TripPlace) -> Callable[[], None]:
+                # Flet passes the click event to a handler that takes arguments: bind by closure.
+                def run() -> None:
+                    trips.origin, trips.destination = o, d
+                    trips.on_change()
+
+                return run
 
             rows.append(
                 ft.ListTile(
                     title=ft.Text(
                         f"{origin.label} → {destination.label}", size=state.text_size(18)
                     ),
-                    on_click=again,
+                    on_click=again(origin, destination),
                     min_height=56,
                 )
             )
