@@ -2,7 +2,6 @@
 store after our own `authorize`, people's display names, and times."""
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -21,7 +20,7 @@ from server.auth.models import CareTeam, CareTeamMember, User
 from server.core.errors import MachiError
 from server.core.logging import current_request_id
 from server.health import store
-from server.health.fhir_access import FhirAccess
+from server.health.fhir_access import PreauthorizedAccess
 from server.health.search import run_search
 
 JST = timezone(timedelta(hours=9), "JST")
@@ -40,22 +39,8 @@ def fhir_instant(moment: datetime) -> str:
     return aware(moment).astimezone(JST).isoformat(timespec="seconds")
 
 
-@dataclass
-class ServiceAccess(FhirAccess):
-    """The store's access hook for writes and reads this feature has already authorized.
-
-    Our services call `authorize` once per request and person (one audit record, with the
-    feature's own wording); the store's per-resource checks would audit the same access again.
-    """
-
-    def check(self, action: Action, resource: str, patient_id: str | None) -> None:
-        return None
-
-    def visible(self, resource: str) -> set[str]:
-        return set()
-
-    def record(self, resource: str, patient_ids: set[str]) -> None:
-        return None
+# Our services authorize once per request and person; the store must not audit again.
+ServiceAccess = PreauthorizedAccess
 
 
 def fhir_create(

@@ -88,3 +88,21 @@ class FhirAccess:
                 resource=resource,
                 patient_ids=patient_ids,
             )
+
+
+@dataclass
+class PreauthorizedAccess(FhirAccess):
+    """For a feature that has already authorized (and audited) the access itself.
+
+    Care, clinic and offline sync call `authorize` once per request and person, in their own
+    words; the store's per-resource checks would audit the same access a second time.
+    """
+
+    def check(self, action: Action, resource: str, patient_id: str | None) -> None:
+        return None
+
+    def visible(self, resource: str) -> set[str]:
+        return set()
+
+    def record(self, resource: str, patient_ids: set[str]) -> None:
+        return None
