@@ -232,7 +232,13 @@ class ClinicState:
         return [a for a in self.appointments if a.upcoming(now)]
 
     def due_reminders(self) -> list[Reminder]:
-        return [r for r in self.reminders if r.due]
+        """What to remind of now: per appointment the latest timing reminder that is due
+        (「明日…」 no longer applies once 「…からです」 is due), and the questionnaire one."""
+        latest: dict[tuple[str, bool], Reminder] = {}
+        for reminder in sorted(self.reminders, key=lambda r: r.remind_at):
+            if reminder.due:
+                latest[(reminder.appointment_id, reminder.kind == "questionnaire")] = reminder
+        return sorted(latest.values(), key=lambda r: r.remind_at)
 
     # --- loading ---------------------------------------------------------------------------
 

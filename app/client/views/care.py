@@ -29,6 +29,20 @@ from app.client.views.shell import is_phone
 from app.client.views.signin import require_sign_in
 
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
+
+
+def _later(
+    action: Callable[..., Awaitable[object]], *args: object
+) -> Callable[[], Awaitable[None]]:
+    """A click handler that awaits `action(*args)` (Flet awaits only `async def` handlers; a
+    lambda returning a coroutine would never run)."""
+
+    async def run() -> None:
+        await action(*args)
+
+    return run
+
+
 BUTTON_HEIGHT = 56
 
 STATUS_COLOURS = {
@@ -305,7 +319,7 @@ def _close_warning(state: AppState, care: CareState, visit: Visit) -> ft.Control
                     _text(state, state.t(key), 17),
                     _button(
                         state.t("care.send_then_close"),
-                        lambda: care.send_then_close(visit.id),
+                        _later(care.send_then_close, visit.id),
                         ft.Icons.CLOUD_UPLOAD,
                         filled=True,
                     ),
@@ -313,7 +327,7 @@ def _close_warning(state: AppState, care: CareState, visit: Visit) -> ft.Control
                     ft.Row(
                         [
                             _button(
-                                state.t("care.close_anyway"), lambda: care.close_anyway(visit.id)
+                                state.t("care.close_anyway"), _later(care.close_anyway, visit.id)
                             ),
                             _button(state.t("care.keep_open"), care.keep_open),
                         ],
@@ -374,7 +388,7 @@ def _visit_detail(state: AppState, care: CareState, visit: Visit, wide: bool) ->
             actions.append(
                 _button(
                     state.t("care.close"),
-                    lambda: care.request_close(visit.id),
+                    _later(care.request_close, visit.id),
                     ft.Icons.TASK_ALT,
                 )
             )
@@ -531,10 +545,10 @@ def _family(state: AppState, care: CareState) -> ft.Control:
 
 def _team(state: AppState, care: CareState) -> ft.Control:
     def choose(patient_id: str) -> Callable[[], Awaitable[None]]:
-        return lambda: care.select_patient(patient_id)
+        return _later(care.select_patient, patient_id)
 
     def kind(name: str) -> Callable[[], Awaitable[None]]:
-        return lambda: care.toggle_kind(name)
+        return _later(care.toggle_kind, name)
 
     def typed(value: str) -> None:
         care.message = value

@@ -15,6 +15,20 @@ from app.client.views.common import heading
 from app.client.views.signin import require_sign_in
 
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
+
+
+def _later(
+    action: Callable[..., Awaitable[object]], *args: object
+) -> Callable[[], Awaitable[None]]:
+    """A click handler that awaits `action(*args)` (Flet awaits only `async def` handlers; a
+    lambda returning a coroutine would never run)."""
+
+    async def run() -> None:
+        await action(*args)
+
+    return run
+
+
 WEEKDAYS = {"ja": "月火水木金土日", "en": None}
 
 # Opens a link in the browser (or the phone's browser app); a function so tests can stub it.
@@ -283,8 +297,6 @@ def _appointment_card(
         )
     if clinic.questionnaire_for == appointment.id:
         lines += _questionnaire(state, clinic)
-    if clinic.assist_for == appointment.id:
-        lines += _assist(state, clinic)
     return ft.Card(content=ft.Container(ft.Column(lines, spacing=8), padding=16))
 
 
@@ -296,7 +308,7 @@ def _booking(state: AppState, clinic: ClinicState, online: bool) -> list[ft.Cont
         clinic.nurse_assisted = bool(e.control.value)
 
     def doctor(doctor_id: str) -> Callable[[], Awaitable[None]]:
-        return lambda: clinic.choose_doctor(doctor_id)
+        return _later(clinic.choose_doctor, doctor_id)
 
     def book(slot_id: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
@@ -354,7 +366,7 @@ def clinic_screen(state: AppState, clinic: ClinicState, launch: Launch) -> ft.Co
     online = state.connection is not Connection.OFFLINE
 
     def person(patient_id: str | None) -> Callable[[], Awaitable[None]]:
-        return lambda: clinic.choose_patient(patient_id)
+        return _later(clinic.choose_patient, patient_id)
 
     rows: list[ft.Control] = [heading(state, "clinic.title"), *_messages(state, clinic, online)]
     if clinic.busy and not clinic.loaded:
@@ -370,6 +382,31 @@ def clinic_screen(state: AppState, clinic: ClinicState, launch: Launch) -> ft.Co
                     for pid, name in choices
                 ],
                 wrap=True,
+            )
+        )
+    assisted = clinic.appointment(clinic.assist_for or "")
+    if assisted is not None:
+        # First on the screen: the nurse comes back here from the call to record it.
+        rows.append(
+            ft.Card(
+                content=ft.Container(
+                    ft.Column(
+                        [
+                            _text(
+                                state,
+                                f"{_day_time(state, assisted.start)} {assisted.doctor_name}"
+                                + (
+                                    f"・{assisted.patient_name} 様" if assisted.patient_name else ""
+                                ),
+                                17,
+                            ),
+                            *_assist(state, clinic),
+                        ],
+                        spacing=8,
+                    ),
+                    padding=16,
+                    bgcolor=ft.Colors.BLUE_50,
+                )
             )
         )
     for reminder in clinic.due_reminders():
