@@ -236,6 +236,9 @@ class ClinicState:
         (「明日…」 no longer applies once 「…からです」 is due), and the questionnaire one."""
         latest: dict[tuple[str, bool], Reminder] = {}
         for reminder in sorted(self.reminders, key=lambda r: r.remind_at):
+            appointment = self.appointment(reminder.appointment_id)
+            if appointment is None or appointment.status != "booked":
+                continue  # cancelled, held, or not among those shown
             if reminder.due:
                 latest[(reminder.appointment_id, reminder.kind == "questionnaire")] = reminder
         return sorted(latest.values(), key=lambda r: r.remind_at)

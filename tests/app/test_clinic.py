@@ -95,6 +95,10 @@ async def test_the_resident_joins_todays_consultation_inside_the_window(
     assert not today.can_join(today.join_opens - timedelta(seconds=1))
     assert not today.can_join(today.join_closes)
     assert any(r.kind == "soon" and r.due for r in clinic.reminders)
+    # Once 「…からです」 is due, 「明日…」 no longer applies: one timing reminder at a time.
+    due = [r.kind for r in clinic.due_reminders() if r.appointment_id == today.id]
+    assert "soon" in due
+    assert "day_before" not in due
 
     url = await clinic.join(today.id)
 
@@ -175,6 +179,7 @@ async def test_the_nurse_starts_the_call_then_records_the_assisted_consultation(
     clinic.now = lambda: datetime.now(UTC) + timedelta(minutes=12)
     assert await clinic.submit_assist()
 
+    assert not [r for r in clinic.due_reminders() if r.appointment_id == today.id]
     stored = session.get(ClinicAppointment, today.id)
     assert stored is not None
     assert stored.assist_recorded_by == nurse.user.id
