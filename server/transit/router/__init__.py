@@ -38,8 +38,10 @@ first and last mile (`walk_access` gives stops near a point). Each returns list[
         latest first; vehicles used) among journeys arriving by arrive_s (reverse RAPTOR).
     range_query(tt, origins, targets, date, depart_s, window_s=7200, options) -> every
         journey leaving in the window not beaten on (departure, arrival, vehicles) together
-        (rRAPTOR), by departure.
-    nearby_stops(tt, lat, lon, radius_m) -> [(stop, straight-line metres)], nearest first.
+        (rRAPTOR), by departure. A journey beaten by one leaving just after the window is
+        left out too, and so is any vehicle journey slower than walking all the way.
+    nearby_stops(tt, lat, lon, radius_m) -> [(stop, straight-line metres)], nearest first;
+        only stops some trip calls at.
     walk_access(tt, lat, lon, max_walk_m, walk_speed_mps) -> [(stop, walk seconds)].
     leg_geometry(tt, leg) -> [(lat, lon)] along the trip's shape (or its stops).
     warm_up(tt) -> seconds: call at start-up so the first request does not pay for the
@@ -53,6 +55,9 @@ within 400 m straight line, walked x 1.25. A transfer takes at least max(min_tra
 walk or transfers.txt time); the walk before the first vehicle needs no slack. A journey on
 foot alone is included when it wins. Journey.transfers = vehicles - 1; Journey.n_trips counts
 vehicles (the Pareto criterion, so a walk and a one-vehicle trip can both appear).
+pickup_type/drop_off_type 1 forbid boarding/alighting (2 and 3 are treated as allowed); stops
+without times are interpolated by straight-line distance between timed ones; frequencies.txt
+trips run at exactly their headways whatever exact_times says.
 """
 
 from __future__ import annotations
