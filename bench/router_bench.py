@@ -293,6 +293,7 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "numba": numba.__version__,
         "loadavg_start": os.getloadavg()[0],
+        "nice": os.nice(0),
         "date": dt.date.today().isoformat(),
     }
 
@@ -371,8 +372,9 @@ def section(results: list[dict[str, Any]], m: dict[str, Any], jit: dict[str, flo
 
 Measured {m["date"]} on {m["nproc"]} cores ({m["cpu"]}), Python {m["python"]}, numpy
 {m["numpy"]}, numba {m["numba"]}. The 1-minute load average was {m["loadavg_start"]:.1f} at the
-start and {m["loadavg_end"]:.1f} at the end: other engineers' test suites share the machine, so
-the numbers are noisy.
+start and {m["loadavg_end"]:.1f} at the end (other engineers' jobs share the machine; the
+benchmark ran at niceness {m["nice"]} to keep them from preempting it, and the CPU time of the
+querying thread is given below as a contention-free check).
 
 {HEADER}
 {rows}
