@@ -53,7 +53,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log.close()
 
 
-@pytest.fixture(scope="session")
+# Per module: sync Playwright keeps an event loop running in this thread while it is open,
+# which would break the async tests that run after the browser tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
