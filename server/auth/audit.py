@@ -89,14 +89,19 @@ def append(connection: Connection, entries: Sequence[AuditEntry]) -> list[int]:
     """
     if not entries:
         return []
-    locked = connection.execute(
-        update(_head_table).where(_head_table.c.id == 1).values(seq=_head_table.c.seq)
-    )
-    if locked.rowcount == 0:  # a schema made without the migration's seed row
+    # Lock and read the head in one round trip (UPDATE ... RETURNING: SQLite ≥ 3.35, PostgreSQL).
+    head = connection.execute(
+        update(_head_table)
+        .where(_head_table.c.id == 1)
+        .values(seq=_head_table.c.seq)
+        .returning(_head_table.c.seq, _head_table.c.hash)
+    ).first()
+    seq: int = 0
+    prev: str = GENESIS_HASH
+    if head is None:  # a schema made without the migration's seed row
         connection.execute(insert(_head_table).values(id=1, seq=0, hash=GENESIS_HASH))
-    seq, prev = connection.execute(
-        select(_head_table.c.seq, _head_table.c.hash).where(_head_table.c.id == 1)
-    ).one()
+    else:
+        seq, prev = head.seq, head.hash
     seqs = []
     rows = []
     for entry in entries:

@@ -19,7 +19,9 @@ from server.health.store import Stored
 _JSON_TYPES = ("application/fhir+json", "application/json", "application/json-patch+json", "")
 
 
-def fhir_access(session: SessionDep, principal: CurrentPrincipal) -> FhirAccess:
+async def fhir_access(session: SessionDep, principal: CurrentPrincipal) -> FhirAccess:
+    # async: it only pairs two resolved values, so it need not hop to the thread pool (each
+    # hop costs ~0.1-0.3 ms on the 2-core machine, per request).
     return FhirAccess(session, principal)
 
 

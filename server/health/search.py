@@ -86,6 +86,7 @@ def run_search(
     includes: list[str] = []
     want_total = True
     patients: set[str] | None = None  # the compartment patients named by the search
+    deferred: list[tuple[SearchParam, str, str, str]] = []
 
     for raw_name, value in params:
         name, _, modifier = raw_name.partition(":")
@@ -129,8 +130,15 @@ def run_search(
                 patients = named if patients is None else patients & named
                 conditions.append(R.c.patient_id.in_(sorted(named)))
             else:
-                conditions.append(_param_condition(param, modifier, value, raw_name))
+                deferred.append((param, modifier, value, raw_name))
         used.append((raw_name, value))
+
+    # Built once the compartment is known: index rows carry their resource's patient, so
+    # naming it lets patient + code + date start from (type, param, patient, code) index
+    # ranges instead of every resource of that patient (EXPLAIN at 1M Observations).
+    scope = Scope(res_type, sorted(patients) if patients is not None else None)
+    for param, modifier, value, raw_name in deferred:
+        conditions.append(_param_condition(param, modifier, value, raw_name, scope))
 
     audited: set[str] = set()
     if access.is_personal(res_type):
@@ -188,8 +196,22 @@ def _compartment_ids(
     return ids
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What every matching index row must also carry: the type, and the patients if named."""
+
+    res_type: str
+    patients: list[str] | None
+
+    def narrow(self, table: Any, *, patient: bool = True) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = [table.c.res_type == self.res_type]
+        if patient and self.patients is not None:
+            found.append(table.c.patient_id.in_(self.patients))
+        return found
+
+
 def _param_condition(
-    param: SearchParam, modifier: str, value: str, raw_name: str
+    param: SearchParam, modifier: str, value: str, raw_name: str, scope: Scope
 ) -> ColumnElement[bool]:
     if param.kind == "reference" and modifier and modifier[:1].isupper():
         return _reference_condition(param, value, modifier)
@@ -205,15 +227,17 @@ def _param_condition(
             ]
         )
     if param.kind == "token":
-        return _token_condition(param, value, negate=modifier == "not")
+        return _token_condition(param, value, scope, negate=modifier == "not")
     if param.kind == "date":
-        return _date_condition(param, value)
+        return _date_condition(param, value, scope)
     if param.kind == "reference":
         return _reference_condition(param, value, None)
     return _string_condition(param, value, modifier)
 
 
-def _token_condition(param: SearchParam, value: str, *, negate: bool) -> ColumnElement[bool]:
+def _token_condition(
+    param: SearchParam, value: str, scope: Scope, *, negate: bool
+) -> ColumnElement[bool]:
     options = []
     for item in value.split(","):
         if "|" in item:
@@ -225,7 +249,10 @@ def _token_condition(param: SearchParam, value: str, *, negate: bool) -> ColumnE
         else:
             options.append(TOKEN.c.code == item)
     found = exists().where(
-        TOKEN.c.resource_pk == R.c.pk, TOKEN.c.param == param.name, or_(*options)
+        TOKEN.c.resource_pk == R.c.pk,
+        TOKEN.c.param == param.name,
+        *scope.narrow(TOKEN),
+        or_(*options),
     )
     return not_(found) if negate else found
 
@@ -255,13 +282,15 @@ def range_condition(prefix: str, lo: Any, hi: Any, plo: str, phi: str) -> Column
     return hi <= plo  # type: ignore[no-any-return]  # "eb"
 
 
-def _date_condition(param: SearchParam, value: str) -> ColumnElement[bool]:
+def _date_condition(param: SearchParam, value: str, scope: Scope) -> ColumnElement[bool]:
     options = []
     for item in value.split(","):
         prefix, text = split_prefix(item)
         plo, phi = date_range(text)
         options.append(range_condition(prefix, DATE.c.lo, DATE.c.hi, plo, phi))
-    return exists().where(DATE.c.resource_pk == R.c.pk, DATE.c.param == param.name, or_(*options))
+    return exists().where(
+        DATE.c.resource_pk == R.c.pk, DATE.c.param == param.name, *scope.narrow(DATE), or_(*options)
+    )
 
 
 def _point_condition(column: Any, value: str) -> ColumnElement[bool]:
