@@ -6,6 +6,7 @@ manager filters the team timeline and posts a message."""
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import flet as ft
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -15,7 +16,9 @@ from sqlmodel import Session, select
 from app.client.api import ApiClient
 from app.client.cache import Cache
 from app.client.care import CareState, RecordStatus, VisitDraft
+from app.client.state import AppState, MemoryPreferences
 from app.client.sync import SyncEngine
+from app.client.views.care import care_screen
 from server.auth import tokens
 from server.auth.demo import load_demo_accounts
 from server.auth.models import User
@@ -343,3 +346,21 @@ def test_the_draft_reads_full_width_numbers_and_keeps_whole_numbers_whole() -> N
     assert errors == {}
     assert values == {"systolic": 128, "temperature": 36.5, "weight": 45.0}
     assert VisitDraft().is_empty()
+
+
+async def test_every_role_s_screen_draws_from_its_state(
+    devices: Callable[[str], Device],
+) -> None:
+    """The views are functions of the state: build each role's screen (tablet and phone) from
+    loaded data, so a control that cannot be built fails here rather than in a browser."""
+    shell = AppState(prefs=MemoryPreferences())
+    for username in ("nurse.sato", "yoko", "cm.suzuki", "hanako"):
+        care = devices(username).care
+        await care.load()
+        if care.visits:
+            care.open_visit(care.visits[0].id)
+            care.start_record()
+            care.close_warning = care.visits[0].id
+        for wide in (True, False):
+            screen = care_screen(shell, care, wide)
+            assert isinstance(screen, ft.Control)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import flet as ft
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -14,6 +15,8 @@ from sqlmodel import Session, select
 
 from app.client.api import ApiClient
 from app.client.clinic import ClinicState
+from app.client.state import AppState, Connection, MemoryPreferences
+from app.client.views.clinic import clinic_screen
 from server.auth import tokens
 from server.auth.demo import load_demo_accounts
 from server.auth.models import User
@@ -249,3 +252,25 @@ def test_a_temperature_that_is_not_one_is_caught_before_sending() -> None:
     state.questionnaire.set("temperature", "50")
     with pytest.raises(ValueError, match="out of range"):
         state.questionnaire.body()
+
+
+async def test_every_role_s_clinic_screen_draws_with_booking_and_forms_open(
+    devices: Callable[[str], Device],
+) -> None:
+    shell = AppState(prefs=MemoryPreferences())
+
+    async def launch(url: str) -> None:
+        del url
+
+    for username in ("hanako", "yoko", "nurse.sato"):
+        clinic = devices(username).clinic
+        await clinic.load()
+        await clinic.open_booking()
+        first = clinic.upcoming()[0] if clinic.upcoming() else None
+        if first is not None:
+            clinic.open_questionnaire(first.id)
+            clinic.ask_cancel(first.id)
+            clinic.open_assist(first.id)
+        for connection in (Connection.ONLINE, Connection.OFFLINE):
+            shell.connection = connection
+            assert isinstance(clinic_screen(shell, clinic, launch), ft.Control)
