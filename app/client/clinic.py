@@ -188,6 +188,7 @@ class ClinicState:
     assist: AssistDraft = field(default_factory=AssistDraft)
     joined_at: dict[str, datetime] = field(default_factory=dict)
     owner: str | None = None  # whose data this is (the signed-in user's id)
+    timer: tuple[datetime, Any] | None = None  # the redraw waiting for a join window (view's)
     loaded: bool = False
     busy: bool = False
     needs_network: bool = False  # the last action could not reach the server
@@ -230,6 +231,22 @@ class ClinicState:
     def upcoming(self) -> list[Appointment]:
         now = self.now()
         return [a for a in self.appointments if a.upcoming(now)]
+
+    def next_window_change(self) -> datetime | None:
+        """When a 「診察に参加」 button next turns on or off (to redraw then)."""
+        now = self.now()
+        moments = [
+            moment
+            for a in self.upcoming()
+            for moment in (a.join_opens, a.join_closes)
+            if moment > now
+        ]
+        return min(moments, default=None)
+
+    def tick(self) -> None:
+        """A join window opened or closed: redraw, unless the person is typing in a form."""
+        if self.questionnaire_for is None and self.assist_for is None and not self.booking:
+            self._changed()
 
     def due_reminders(self) -> list[Reminder]:
         """What to remind of now: per appointment the latest timing reminder that is due

@@ -97,6 +97,8 @@ async def test_the_resident_joins_todays_consultation_inside_the_window(
     assert today.can_join(clinic.now())
     assert not today.can_join(today.join_opens - timedelta(seconds=1))
     assert not today.can_join(today.join_closes)
+    # The screen redraws itself when that window closes (or the next one opens).
+    assert clinic.next_window_change() == today.join_closes
     assert any(r.kind == "soon" and r.due for r in clinic.reminders)
     # Once 「…からです」 is due, 「明日…」 no longer applies: one timing reminder at a time.
     due = [r.kind for r in clinic.due_reminders() if r.appointment_id == today.id]

@@ -2,6 +2,7 @@
 booking, the questionnaire, reminders, cancelling, and the nurse's assisted-consultation
 record. Thin functions of ClinicState."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -462,6 +463,21 @@ def clinic_tab(page: ft.Page, state: AppState, session: Session, clinic: ClinicS
     if me is not None and not clinic.loaded and not clinic.busy:
         clinic.busy = True
         page.run_task(clinic.load)
+    _wake_at_window(page, clinic)
     return require_sign_in(
         state, session, "clinic.title", lambda: clinic_screen(state, clinic, open_link)
     )
+
+
+def _wake_at_window(page: ft.Page, clinic: ClinicState) -> None:
+    """Redraw when the next join window opens or closes, so 「診察に参加」 turns on by itself."""
+    target = clinic.next_window_change()
+    held = clinic.timer
+    if target is None or (held is not None and held[0] == target and not held[1].done()):
+        return
+
+    async def wait() -> None:
+        await asyncio.sleep(max(0.0, (target - clinic.now()).total_seconds()) + 1)
+        clinic.tick()
+
+    clinic.timer = (target, page.run_task(wait))
