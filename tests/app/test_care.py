@@ -21,7 +21,7 @@ from app.client.sync import SyncEngine
 from app.client.views.care import care_screen
 from server.auth import tokens
 from server.auth.demo import load_demo_accounts
-from server.auth.models import User
+from server.auth.models import Consent, User
 from server.care.demo import load_demo_care
 from server.care.models import CareVisit, CareVisitRecord
 from server.clinic.demo import load_demo_clinic
@@ -364,3 +364,39 @@ async def test_every_role_s_screen_draws_from_its_state(
         for wide in (True, False):
             screen = care_screen(shell, care, wide)
             assert isinstance(screen, ft.Control)
+
+
+def texts(control: object) -> list[str]:
+    """Every text a control tree shows (to check what a screen leaves out)."""
+    found: list[str] = []
+    if isinstance(control, ft.Text) and control.value:
+        found.append(str(control.value))
+    for name in ("content", "controls"):
+        child = getattr(control, name, None)
+        for item in child if isinstance(child, list) else [child]:
+            if isinstance(item, ft.Control):
+                found += texts(item)
+    return found
+
+
+async def test_what_the_person_does_not_share_stays_off_the_family_view(
+    devices: Callable[[str], Device], session: Session
+) -> None:
+    # 花子 stops sharing her vitals and medicines (with her daughter, and with the team she
+    # is also a member of).
+    for consent in session.exec(select(Consent).where(Consent.patient_id == "demo-hanako")):
+        consent.categories = "visits appointments care_timeline"
+        session.add(consent)
+    session.flush()
+    daughter = devices("yoko").care
+
+    await daughter.load()
+
+    view = daughter.family["demo-hanako"]
+    assert view.vitals_trend is None
+    assert "vitals_trend" in view.hidden
+    assert view.latest_visits
+    shown = " ".join(texts(care_screen(AppState(prefs=MemoryPreferences()), daughter, False)))
+    assert "最近の訪問" in shown
+    assert "バイタルの推移" not in shown
+    assert "血圧" not in shown
