@@ -342,6 +342,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "care.err_reason": "理由を書いてください",
         "care.saved": "記録を端末に保存しました。電波のある時に自動で送信します。",
         "care.closed": "訪問を完了にしました",
+        "care.sent": "記録をサーバーに送信しました",
         "care.posted": "送信しました",
         "care.signin": "ケアの共有を見るにはサインインしてください。",
         "clinic.needs_network": "予約・キャンセル・診察への参加にはインターネット接続が必要です"
@@ -743,6 +744,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "care.saved": "Record saved on this device; it is sent automatically when there is a sig"
         "nal.",
         "care.closed": "Visit finished",
+        "care.sent": "Record sent to the server",
         "care.posted": "Sent",
         "care.signin": "Sign in to see care sharing.",
         "clinic.needs_network": "Booking, cancelling and joining need an internet connection (no"
