@@ -248,6 +248,16 @@ def _token_condition(
             options.append(and_(*parts))
         else:
             options.append(TOKEN.c.code == item)
+    if scope.patients is not None and not negate:
+        # Within named patients, `pk IN (index range)` lets SQLite start from the
+        # (type, param, patient, code, system) index too; a correlated EXISTS it would probe
+        # once per resource of the patient (EXPLAIN QUERY PLAN at 1M Observations).
+        within: ColumnElement[bool] = R.c.pk.in_(
+            select(TOKEN.c.resource_pk).where(
+                TOKEN.c.param == param.name, *scope.narrow(TOKEN), or_(*options)
+            )
+        )
+        return within
     found = exists().where(
         TOKEN.c.resource_pk == R.c.pk,
         TOKEN.c.param == param.name,
