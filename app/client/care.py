@@ -383,6 +383,8 @@ class CareState:
         if seen == self._sync_seen:
             return
         self._sync_seen = seen
+        if self.notice == "care.saved" and seen[0] == 0:
+            self.notice = "care.sent"  # 「端末に保存しました」 is no longer the whole truth
         if not self.recording and self.close_warning is None:
             self._changed()
 

@@ -159,6 +159,7 @@ async def test_a_visit_recorded_with_no_signal_waits_then_arrives_exactly_once(
 ) -> None:
     device = devices("nurse.sato")
     nurse = device.care
+    device.engine.subscribe(nurse.sync_changed)  # as the app wires it
     await nurse.load()
     visit = nurse.visits[0]
     device.network.online = False
@@ -181,6 +182,7 @@ async def test_a_visit_recorded_with_no_signal_waits_then_arrives_exactly_once(
 
     assert nurse.pending_count() == 0
     assert nurse.record_status(visit.id) is RecordStatus.SENT
+    assert nurse.notice == "care.sent"
     assert records_on_server(session, visit.id) == 1
     stored = session.get(CareVisitRecord, session.get(CareVisit, visit.id).record_id)  # type: ignore[union-attr]
     assert stored is not None

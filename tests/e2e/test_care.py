@@ -104,6 +104,7 @@ def test_the_nurse_records_and_starts_the_call_and_the_daughter_acknowledges(
     # The sync loop sends it at once: the visit shows 送信済み and the bar 同期済み.
     expect(node(page, "visit-0")).to_contain_text("送信済み", timeout=30_000)
     expect(node(page, "sync-status")).to_contain_text("同期済み", timeout=30_000)
+    expect(node(page, "care-notice")).to_contain_text("サーバーに送信しました")
     flutter.screenshot(page, "tablet-care-nurse-recorded-ja")
     page.get_by_role("button", name=re.compile("訪問を完了")).click()
     expect(node(page, "care-notice")).to_contain_text("訪問を完了にしました", timeout=15_000)
