@@ -26,7 +26,7 @@ from app.client.views.diary import diary_tab
 from app.client.views.mobility import mobility_screen
 from app.client.views.privacy import privacy_screen, revoke_dialog
 from app.client.views.sections import Actions, settings_screen
-from app.client.views.shell import build_shell, status_chip
+from app.client.views.shell import build_shell, is_phone, status_chip
 from app.client.views.signin import account_card
 from app.client.views.sync_status import sync_chip, sync_details
 from app.client.views.trips import trips_screen
@@ -295,7 +295,7 @@ def make_main(
             if state.section is Section.SETTINGS or status_slot is None:
                 render()  # the settings screen shows the connection details
             else:
-                status_slot.content = status_chip(state)
+                status_slot.content = status_chip(state, compact=is_phone(page.width))
                 status_slot.update()
 
         async def check_connection() -> None:

@@ -28,23 +28,22 @@ def is_phone(width: float | None) -> bool:
     return width is not None and 0 < width < PHONE_MAX_WIDTH
 
 
-def status_chip(state: AppState) -> ft.Control:
+def status_chip(state: AppState, compact: bool = False) -> ft.Control:
+    """The connection dot; on phones without its word, so the title keeps its room."""
     label = state.t(f"status.{state.connection.value}")
+    dot = ft.Icon(ft.Icons.CIRCLE, size=14, color=STATUS_COLORS[state.connection])
+    parts: list[ft.Control] = [dot]
+    if not compact:
+        parts.append(ft.Text(label, size=state.text_size(14), color=ft.Colors.BLACK))
     return ft.Semantics(
         identifier="connection-status",
         label=label,
         content=ft.Container(
-            padding=ft.Padding.symmetric(horizontal=12, vertical=6),
+            padding=ft.Padding.symmetric(horizontal=8 if compact else 12, vertical=6),
             border_radius=20,
             bgcolor=ft.Colors.WHITE,
-            content=ft.Row(
-                [
-                    ft.Icon(ft.Icons.CIRCLE, size=14, color=STATUS_COLORS[state.connection]),
-                    ft.Text(label, size=state.text_size(14), color=ft.Colors.BLACK),
-                ],
-                spacing=6,
-                tight=True,
-            ),
+            tooltip=label,
+            content=ft.Row(parts, spacing=6, tight=True),
         ),
     )
 
@@ -58,7 +57,7 @@ def build_shell(page: ft.Page, state: AppState, actions: sections.Actions) -> ft
         color=ft.Colors.WHITE,
         actions=[
             *(actions.app_bar_extras() if actions.app_bar_extras else []),
-            status_slot := ft.Container(status_chip(state)),
+            status_slot := ft.Container(status_chip(state, compact=is_phone(page.width))),
             ft.Container(width=12),
         ],
     )
