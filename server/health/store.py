@@ -290,6 +290,71 @@ def _driver_sql(dialect: str, template: str) -> str:
     return template if dialect == "sqlite" else template.replace("?", "%s")
 
 
+# PostgreSQL: a new resource, its first history row and all its index rows in one statement,
+# one round trip instead of five (each ~0.1-0.5 ms on this machine; a 100-entry transaction
+# made 500 of them).
+_INSERT_ALL_POSTGRES = """
+WITH r AS (
+  INSERT INTO fhir_resource (res_type, res_id, version, last_updated, deleted, patient_id, content)
+  VALUES (%(t)s, %(id)s, 1, %(at)s, false, %(p)s, %(c)s) RETURNING pk
+), h AS (
+  INSERT INTO fhir_resource_history
+    (res_type, res_id, version, last_updated, method, deleted, content)
+  VALUES (%(t)s, %(id)s, 1, %(at)s, %(m)s, false, %(c)s)
+), tk AS (
+  INSERT INTO fhir_token_index (resource_pk, res_type, param, system, code, patient_id)
+  SELECT r.pk, %(t)s, x.a, x.b, x.c, %(p)s
+  FROM r, unnest(%(tk_a)s::text[], %(tk_b)s::text[], %(tk_c)s::text[]) AS x(a, b, c)
+), dt AS (
+  INSERT INTO fhir_date_index (resource_pk, res_type, param, lo, hi, patient_id)
+  SELECT r.pk, %(t)s, x.a, x.b, x.c, %(p)s
+  FROM r, unnest(%(dt_a)s::text[], %(dt_b)s::text[], %(dt_c)s::text[]) AS x(a, b, c)
+), rf AS (
+  INSERT INTO fhir_reference_index (resource_pk, res_type, param, target_type, target_id)
+  SELECT r.pk, %(t)s, x.a, x.b, x.c
+  FROM r, unnest(%(rf_a)s::text[], %(rf_b)s::text[], %(rf_c)s::text[]) AS x(a, b, c)
+), st AS (
+  INSERT INTO fhir_string_index (resource_pk, res_type, param, value)
+  SELECT r.pk, %(t)s, x.a, x.b
+  FROM r, unnest(%(st_a)s::text[], %(st_b)s::text[]) AS x(a, b)
+)
+SELECT pk FROM r
+"""
+
+
+def _insert_postgres(
+    session: Session,
+    spec: ResourceSpec,
+    res_id: str,
+    instant: str,
+    method: str,
+    patient_id: str | None,
+    content: str,
+    document: dict[str, Any],
+) -> None:
+    rows = index_rows(spec, document, 0, patient_id)
+    params: dict[str, Any] = {
+        "t": spec.name,
+        "id": res_id,
+        "at": instant,
+        "p": patient_id,
+        "c": content,
+        "m": method,
+        "tk_a": [r["param"] for r in rows.tokens],
+        "tk_b": [r["system"] for r in rows.tokens],
+        "tk_c": [r["code"] for r in rows.tokens],
+        "dt_a": [r["param"] for r in rows.dates],
+        "dt_b": [r["lo"] for r in rows.dates],
+        "dt_c": [r["hi"] for r in rows.dates],
+        "rf_a": [r["param"] for r in rows.refs],
+        "rf_b": [r["target_type"] for r in rows.refs],
+        "rf_c": [r["target_id"] for r in rows.refs],
+        "st_a": [r["param"] for r in rows.strings],
+        "st_b": [r["value"] for r in rows.strings],
+    }
+    session.connection().exec_driver_sql(_INSERT_ALL_POSTGRES, params)
+
+
 def run_sql(session: Session, template: str, params: Any) -> Any:
     """Run a qmark template on the session's connection (a list of tuples: executemany)."""
     connection = session.connection()
@@ -374,18 +439,24 @@ def _store(
     document = _with_meta(body, res_id, version, instant)
     content = fhir_json.dumps(document)
     patient_id = patient_of(spec, document)
-    if existing is None:
+    if existing is None and session.get_bind().dialect.name == "postgresql":
+        _insert_postgres(session, spec, res_id, instant, method, patient_id, content, document)
+    elif existing is None:
         pk = run_sql(
             session,
             _INSERT_RESOURCE,
             (spec.name, res_id, version, instant, False, patient_id, content),
         ).scalar_one()
+        run_sql(session, _INSERT_HISTORY, (spec.name, res_id, 1, instant, method, False, content))
+        _write_index(session, index_rows(spec, document, pk, patient_id))
     else:
         pk = existing.pk
         run_sql(session, _UPDATE_RESOURCE, (version, instant, False, patient_id, content, pk))
         _drop_index(session, pk)
-    run_sql(session, _INSERT_HISTORY, (spec.name, res_id, version, instant, method, False, content))
-    _write_index(session, index_rows(spec, document, pk, patient_id))
+        run_sql(
+            session, _INSERT_HISTORY, (spec.name, res_id, version, instant, method, False, content)
+        )
+        _write_index(session, index_rows(spec, document, pk, patient_id))
     return Stored(
         spec.name,
         res_id,
