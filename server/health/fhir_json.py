@@ -25,8 +25,32 @@ def loads_object(raw: bytes | str, what: str = "request body") -> JsonObject:
     return value
 
 
+class _NotExact(Exception):
+    pass
+
+
+def _exact_float(value: Any) -> float:
+    # A Decimal whose float prints the same text (72, 36.5, 120.25) can go through the C
+    # encoder, ~10x faster than the writer below; any other (36.50, 1E+2) falls back to it.
+    if isinstance(value, Decimal):
+        number = float(value)
+        if repr(number) == str(value):
+            return number
+    raise _NotExact
+
+
 def dumps(value: Any) -> str:
     """Compact JSON with Japanese kept readable and Decimals written verbatim."""
+    try:
+        return json.dumps(
+            value,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            allow_nan=False,
+            default=_exact_float,
+        )
+    except (_NotExact, ValueError):
+        pass
     parts: list[str] = []
     _write(value, parts)
     return "".join(parts)
