@@ -6,6 +6,7 @@ import sys
 # Each benchmark module has a `main() -> None`; features register theirs here.
 BENCHMARKS: list[str] = [
     "bench.router_bench",
+    "bench.journeys_http_bench",
     "bench.fhir_bench",
     "bench.booking_bench",
     "bench.sync_bench",

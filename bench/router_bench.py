@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/router_bench.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
+from bench.report import write_section  # noqa: E402
 from server.transit.router import (  # noqa: E402
     Timetable,
     build_timetable,
@@ -394,22 +395,6 @@ querying thread is given below as a contention-free check).
 """
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) the "## Router" section, leaving the other sections alone."""
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    lines = doc.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == "## Router"), None)
-    if start is None:
-        new = doc.rstrip("\n") + "\n\n" + text
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        new = "".join(lines[:start]) + text + ("\n" if end < len(lines) else "")
-        new += "".join(lines[end:])
-    DOC.write_text(new, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--queries", type=int, default=1000)
@@ -438,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(report, indent=2), encoding="utf-8")
-        write_section(text)
+        write_section("Router", text)
         print(f"wrote {DOC.relative_to(ROOT)} (## Router) and {RESULTS.relative_to(ROOT)}")
 
 
