@@ -1,7 +1,7 @@
 """FHIR store benchmark: Observation creates/s, a 100-entry transaction, and search
 patient+code+date over N (default 1,000,000) Observations loaded by a bulk path, over HTTP.
 
-    python -m bench.fhir_bench [--observations N] [--postgres URL]
+    python -m bench.fhir_bench [--observations N] [--postgres URL] [--scratch DIR]
 
 The server runs in its own process (uvicorn, one worker) as a resident reading and writing
 their own record, so every request goes through authorization and the audit trail.
