@@ -107,6 +107,7 @@ class Post:
     audience: str
     text: str
     data: dict[str, Any] | None
+    author_id: str
     author_name: str
     author_role: str
     occurred_at: datetime
@@ -122,6 +123,7 @@ class Post:
             audience=data["audience"],
             text=data["text"],
             data=data.get("data"),
+            author_id=data["author_id"],
             author_name=data["author_name"],
             author_role=data["author_role"],
             occurred_at=_when(data["occurred_at"]),

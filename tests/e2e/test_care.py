@@ -310,3 +310,52 @@ def test_a_visit_recorded_with_no_signal_is_sent_when_it_returns_and_the_family_
     sign_in(phone, flutter, "yoko", staff=False)
     expect(phone.get_by_role("group", name=re.compile(note)).first).to_be_visible(timeout=30_000)
     phone.context.close()
+
+
+def test_the_care_manager_filters_the_timeline_and_posts_a_message(
+    browser: Any, live_server: str, flutter: Any
+) -> None:
+    message = f"来週のケアプラン会議は水曜です {uuid.uuid4().hex[:4]}"
+    page = flutter.open_app(browser, live_server, *TABLET)
+    go_to(page, "ケア")
+    sign_in(page, flutter, "cm.suzuki", staff=True)
+    expect(node(page, "section-title")).to_have_text("ケアチームの記録", timeout=30_000)
+    expect(page.get_by_role("group", name=re.compile("^訪問記録 ·")).first).to_be_visible(
+        timeout=30_000
+    )
+
+    page.get_by_role("checkbox", name="メッセージ").click()
+    expect(page.get_by_role("group", name=re.compile("^訪問記録 ·"))).to_have_count(
+        0, timeout=15_000
+    )
+    type_into(page, "チームとご家族へのメッセージ", message)
+    page.get_by_role("button", name="送信", exact=True).click()
+
+    # Her own post, newest first, without a 確認しました of her own to press.
+    expect(page.get_by_text(re.compile(message)).first).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("group", name=re.compile(message))).to_have_count(0)
+    flutter.screenshot(page, "tablet-care-team-timeline-ja")
+    page.context.close()
+
+
+def test_the_resident_books_on_her_phone_and_the_join_button_waits_for_the_window(
+    browser: Any, live_server: str, flutter: Any
+) -> None:
+    page = flutter.open_app(browser, live_server, *PHONE)
+    go_to(page, "診療")
+    sign_in(page, flutter, "hanako", staff=False)
+    expect(node(page, "section-title")).to_have_text("オンライン診療", timeout=30_000)
+
+    page.get_by_role("button", name=re.compile("診察を予約する")).click()
+    slot = page.get_by_role("button", name=re.compile(r"^\d{1,2}\/\d{1,2}（.）"))
+    expect(slot.first).to_be_visible(timeout=15_000)
+    flutter.screenshot(page, "phone-clinic-booking-ja")
+    slot.first.click()
+
+    expect(node(page, "clinic-notice")).to_contain_text("予約しました", timeout=15_000)
+    # Booked for another day: 「診察に参加」 is there but inactive until its window opens.
+    waiting = page.get_by_role("button", name=re.compile("診察に参加"), disabled=True)
+    expect(waiting.first).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("group", name=re.compile("から参加できます")).first).to_be_visible()
+    flutter.screenshot(page, "phone-clinic-resident-ja")
+    page.context.close()

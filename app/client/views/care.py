@@ -449,7 +449,7 @@ def _post_card(state: AppState, care: CareState, post: Post) -> ft.Control:
                 ]
             )
         )
-    else:
+    elif post.author_id != care.owner:  # one's own post needs no 確認しました
         footer.append(_button(state.t("care.ack"), ack, ft.Icons.CHECK, filled=True))
     if readers:
         footer.append(_text(state, f"{state.t('care.read_by')}: {readers}", 14))
@@ -570,6 +570,11 @@ def _team(state: AppState, care: CareState) -> ft.Control:
                 ],
                 wrap=True,
             )
+        )
+    chosen = next((r for r in care.receivers if r.patient_id == care.selected_patient), None)
+    if chosen is not None:
+        rows.append(
+            ft.Text(f"{chosen.name} 様", size=state.text_size(22), weight=ft.FontWeight.BOLD)
         )
     if care.selected_patient is None:
         rows.append(_text(state, state.t("care.no_receivers")))
