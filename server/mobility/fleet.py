@@ -236,48 +236,58 @@ def _applies(zone: GeofencingZone, vehicle_type_id: str) -> bool:
     return not types or vehicle_type_id in types
 
 
-def check_end_position(session: Session, vehicle: Vehicle, lat: float, lon: float) -> Parking:
-    """Where the zones allow this vehicle to be parked; refuse anywhere else, saying why.
+@dataclass(frozen=True)
+class ParkingRules:
+    """One system's ports and zones, read once, to check many end positions in memory."""
 
-    A station (port) of the vehicle's system always accepts it, even inside a no-parking zone
-    (that is GBFS's `station_parking`). Elsewhere the point must lie inside an operating area
-    (when the system defines any) and outside every no-parking zone.
-    """
-    nearest: tuple[float, Station] | None = None
-    for station in session.exec(
-        select(Station).where(col(Station.system_id) == vehicle.system_id)
-    ).all():
-        distance = geo.haversine_m(lat, lon, station.lat, station.lon)
-        if nearest is None or distance < nearest[0]:
-            nearest = (distance, station)
-    if nearest is not None and nearest[0] <= STATION_RADIUS_M:
-        return Parking(station_id=nearest[1].id)
+    stations: tuple[Station, ...]
+    zones: tuple[tuple[GeofencingZone, list[Any]], ...]  # each with its parsed coordinates
 
-    system_zones = [
-        z
-        for z in session.exec(
-            select(GeofencingZone).where(col(GeofencingZone.system_id) == vehicle.system_id)
+    @classmethod
+    def load(cls, session: Session, system_id: str) -> "ParkingRules":
+        stations = session.exec(select(Station).where(col(Station.system_id) == system_id)).all()
+        zones = session.exec(
+            select(GeofencingZone).where(col(GeofencingZone.system_id) == system_id)
         ).all()
-        if _applies(z, vehicle.vehicle_type_id)
-    ]
-    hint = ""
-    if nearest is not None:
-        hint = f" The nearest port is {nearest[1].name} ({round(nearest[0])} m)."
-    for zone in system_zones:
-        if zone.ride_end_allowed:
-            continue
-        if geo.in_multipolygon(lon, lat, zone_coordinates(zone)):
+        return cls(tuple(stations), tuple((z, zone_coordinates(z)) for z in zones))
+
+    def check(self, vehicle_type_id: str, lat: float, lon: float) -> Parking:
+        """Where the zones allow this vehicle type to be parked; refuse anywhere else, saying why.
+
+        A station (port) of the vehicle's system always accepts it, even inside a no-parking
+        zone (that is GBFS's `station_parking`). Elsewhere the point must lie inside an
+        operating area (when the system defines any) and outside every no-parking zone.
+        """
+        nearest: tuple[float, Station] | None = None
+        for station in self.stations:
+            distance = geo.haversine_m(lat, lon, station.lat, station.lon)
+            if nearest is None or distance < nearest[0]:
+                nearest = (distance, station)
+        if nearest is not None and nearest[0] <= STATION_RADIUS_M:
+            return Parking(station_id=nearest[1].id)
+
+        applicable = [(z, shape) for z, shape in self.zones if _applies(z, vehicle_type_id)]
+        hint = ""
+        if nearest is not None:
+            hint = f" The nearest port is {nearest[1].name} ({round(nearest[0])} m)."
+        for zone, shape in applicable:
+            if not zone.ride_end_allowed and geo.in_multipolygon(lon, lat, shape):
+                raise InvalidInput(
+                    f"You cannot end the ride here: {zone.name} ({zone.name_en}) is a "
+                    f"no-parking zone. Park at a port or outside the zone.{hint}"
+                )
+        areas = [shape for z, shape in applicable if z.kind == "operating_area"]
+        if areas and not any(geo.in_multipolygon(lon, lat, shape) for shape in areas):
             raise InvalidInput(
-                f"You cannot end the ride here: {zone.name} ({zone.name_en}) is a no-parking "
-                f"zone. Park at a port or outside the zone.{hint}"
+                "You cannot end the ride here: this place is outside the service area. "
+                f"Ride back into the area to park.{hint}"
             )
-    areas = [z for z in system_zones if z.kind == "operating_area"]
-    if areas and not any(geo.in_multipolygon(lon, lat, zone_coordinates(z)) for z in areas):
-        raise InvalidInput(
-            "You cannot end the ride here: this place is outside the service area. "
-            f"Ride back into the area to park.{hint}"
-        )
-    return Parking(station_id=None)
+        return Parking(station_id=None)
+
+
+def check_end_position(session: Session, vehicle: Vehicle, lat: float, lon: float) -> Parking:
+    """Where the zones allow this vehicle to be parked (see ParkingRules.check)."""
+    return ParkingRules.load(session, vehicle.system_id).check(vehicle.vehicle_type_id, lat, lon)
 
 
 OPERATOR_ROLES = frozenset({Role.OPERATOR, Role.ADMIN})

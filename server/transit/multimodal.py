@@ -121,12 +121,17 @@ class _Parking:
         self.language = language
         self._allowed: dict[tuple[str, str, float, float], bool] = {}
         self._ports: dict[str, list[Station]] = {}
+        self._rules: dict[str, fleet.ParkingRules] = {}
 
     def _may_park(self, vehicle: Vehicle, lat: float, lon: float) -> bool:
         key = (vehicle.system_id, vehicle.vehicle_type_id, round(lat, 4), round(lon, 4))
         if key not in self._allowed:
+            if vehicle.system_id not in self._rules:
+                self._rules[vehicle.system_id] = fleet.ParkingRules.load(
+                    self.session, vehicle.system_id
+                )
             try:
-                fleet.check_end_position(self.session, vehicle, lat, lon)
+                self._rules[vehicle.system_id].check(vehicle.vehicle_type_id, lat, lon)
                 self._allowed[key] = True
             except InvalidInput:
                 self._allowed[key] = False
