@@ -343,6 +343,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "care.saved": "記録を端末に保存しました。電波のある時に自動で送信します。",
         "care.closed": "訪問を完了にしました",
         "care.sent": "記録をサーバーに送信しました",
+        "care.move_up": "順番を前にする",
+        "care.move_down": "順番を後にする",
         "care.posted": "送信しました",
         "care.signin": "ケアの共有を見るにはサインインしてください。",
         "clinic.needs_network": "予約・キャンセル・診察への参加にはインターネット接続が必要です"
@@ -745,6 +747,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "nal.",
         "care.closed": "Visit finished",
         "care.sent": "Record sent to the server",
+        "care.move_up": "Move earlier",
+        "care.move_down": "Move later",
         "care.posted": "Sent",
         "care.signin": "Sign in to see care sharing.",
         "clinic.needs_network": "Booking, cancelling and joining need an internet connection (no"
