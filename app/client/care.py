@@ -563,6 +563,28 @@ class CareState:
                 return entry.reason or ""
         return None
 
+    async def move_visit(self, visit_id: str, step: int) -> None:
+        """The nurse's own order of the day (one place up or down); needs the network."""
+        order = [v.id for v in self.visits]
+        if visit_id not in order:
+            return
+        at = order.index(visit_id)
+        to = max(0, min(len(order) - 1, at + step))
+        if to == at:
+            return
+        order.insert(to, order.pop(at))
+        try:
+            await self.api.request("PUT", "/api/v1/care/visits/order", json={"visit_ids": order})
+        except ApiError as exc:
+            self._fail("care.err_offline" if _offline(exc) else "care.err_server", exc)
+            self._changed()
+            return
+        by_id = {v.id: v for v in self.visits}
+        self.visits = [by_id[i] for i in order]
+        self._keep(visits=[_visit_json(v) for v in self.visits])
+        self.error = None
+        self._changed()
+
     def pending_count(self) -> int:
         return 0 if self.sync is None else self.sync.outbox.pending_count()
 
@@ -740,6 +762,24 @@ class CareState:
                 )
         self.clear_messages()
         self._changed()
+
+
+def _visit_json(visit: Visit) -> dict[str, Any]:
+    """A visit as the server sends it (for the snapshot kept for no signal)."""
+    return {
+        "id": visit.id,
+        "patient_id": visit.patient_id,
+        "patient_name": visit.patient_name,
+        "address": visit.address,
+        "scheduled_start": visit.scheduled_start.isoformat(),
+        "scheduled_end": visit.scheduled_end.isoformat(),
+        "sequence": visit.sequence,
+        "purpose": visit.purpose,
+        "status": visit.status,
+        "record_id": visit.record_id,
+        "record_received": visit.record_received,
+        "closed_at": visit.closed_at.isoformat() if visit.closed_at else None,
+    }
 
 
 def _receiver_json(receiver: Receiver) -> dict[str, str]:

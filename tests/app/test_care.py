@@ -5,6 +5,7 @@ manager filters the team timeline and posts a message."""
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import flet as ft
 import httpx
@@ -402,3 +403,36 @@ async def test_what_the_person_does_not_share_stays_off_the_family_view(
     assert "最近の訪問" in shown
     assert "バイタルの推移" not in shown
     assert "血圧" not in shown
+
+
+async def test_the_nurse_puts_her_visits_in_her_own_order(
+    devices: Callable[[str], Device], session: Session, demo: dict[str, User]
+) -> None:
+    first = session.exec(select(CareVisit).where(CareVisit.nurse_user_id == demo["nurse.sato"].id))
+    today = max(first.all(), key=lambda v: v.scheduled_start)
+    later = CareVisit(
+        patient_id=today.patient_id,
+        nurse_user_id=today.nurse_user_id,
+        scheduled_start=today.scheduled_start + timedelta(hours=3),
+        scheduled_end=today.scheduled_end + timedelta(hours=3),
+        purpose="服薬確認",
+        sequence=1,
+    )
+    session.add(later)
+    session.flush()
+    device = devices("nurse.sato")
+    nurse = device.care
+    await nurse.load()
+    assert [v.id for v in nurse.visits] == [today.id, later.id]
+
+    await nurse.move_visit(later.id, -1)
+
+    assert [v.id for v in nurse.visits] == [later.id, today.id]
+    await nurse.load()  # the server keeps her order
+    assert [v.id for v in nurse.visits] == [later.id, today.id]
+    device.network.online = False
+    await nurse.move_visit(later.id, 1)  # needs the network: said so, order unchanged
+    assert nurse.error == "care.err_offline"
+    assert [v.id for v in nurse.visits] == [later.id, today.id]
+    shown = " ".join(texts(care_screen(AppState(prefs=MemoryPreferences()), nurse, True)))
+    assert "服薬確認" in shown

@@ -138,7 +138,7 @@ def _status_line(state: AppState, care: CareState, visit: Visit) -> ft.Control:
 
 def _visit_tile(state: AppState, care: CareState, index: int, visit: Visit) -> ft.Control:
     selected = care.selected_visit == visit.id
-    return ft.Semantics(
+    tile = ft.Semantics(
         identifier=f"visit-{index}",
         content=ft.Container(
             ft.Column(
@@ -162,6 +162,31 @@ def _visit_tile(state: AppState, care: CareState, index: int, visit: Visit) -> f
             on_click=lambda: care.open_visit(visit.id),
         ),
     )
+    if len(care.visits) < 2:
+        return tile
+    order = ft.Column(
+        [
+            ft.IconButton(
+                ft.Icons.ARROW_UPWARD,
+                tooltip=state.t("care.move_up"),
+                on_click=_later(care.move_visit, visit.id, -1),
+                disabled=index == 0,
+                icon_size=28,
+            ),
+            ft.IconButton(
+                ft.Icons.ARROW_DOWNWARD,
+                tooltip=state.t("care.move_down"),
+                on_click=_later(care.move_visit, visit.id, 1),
+                disabled=index == len(care.visits) - 1,
+                icon_size=28,
+            ),
+        ],
+        spacing=0,
+    )
+    tile.expand = (
+        True  # beside the order buttons (in a Row: a scrolling column has no room to fill)
+    )
+    return ft.Row([tile, order], vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
 
 def _latest_vitals(state: AppState, points: list[VitalPoint]) -> str:
