@@ -4,7 +4,6 @@
 import re
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 PHONE = (412, 915)
@@ -24,7 +23,9 @@ def shows(page: Any, pattern: str) -> Any:
 def choose_stop(page: Any, label: str, typed: str, stop_name: str) -> None:
     field = page.get_by_label(label)
     field.click()
-    page.keyboard.type(typed)
+    # fill(), not keyboard typing: after the sign-in redirect the re-attached Flutter page
+    # does not deliver synthetic key presses to the focused field (fill sets its value).
+    field.fill(typed)
     suggestion = page.get_by_role("button", name=re.compile(rf"^{stop_name}")).first
     expect(suggestion).to_be_visible(timeout=15_000)
     suggestion.click()
@@ -46,11 +47,6 @@ def test_nearby_vehicles_are_listed_without_signing_in(
     page.context.close()
 
 
-@pytest.mark.skip(
-    reason="unfinished: after the sign-in redirect the stop field gets no suggestions in this "
-    "test (typing/focus); booking from the leg is covered by tests/app/test_mobility.py and "
-    "tests/server/transit/test_multimodal.py"
-)
 def test_a_commuter_books_the_e_scooter_from_a_rail_itinerary(
     browser: Any, live_server: str, flutter: Any
 ) -> None:
