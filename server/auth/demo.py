@@ -23,7 +23,7 @@ TARO_PATIENT = "demo-taro"
 # username, role, display name, FHIR Patient id
 ACCOUNTS: list[tuple[str, Role, str, str | None]] = [
     ("hanako", Role.RESIDENT, "日立 花子 (78, 諏訪台団地)", HANAKO_PATIENT),
-    ("taro", Role.RESIDENT, "鮎川 太郎 (81)", TARO_PATIENT),
+    ("taro", Role.RESIDENT, "鮎川 太郎 (48, 通勤)", TARO_PATIENT),
     ("yoko", Role.FAMILY, "日立 洋子 (花子の娘)", None),
     ("nurse.sato", Role.NURSE, "佐藤 看護師 (訪問看護ステーションかみね)", None),
     ("dr.kobayashi", Role.DOCTOR, "小林 医師", None),
