@@ -116,6 +116,7 @@ def vehicle_out(
         rental_uri=vehicle.rental_uri,
         distance_m=None if distance_m is None else round(distance_m, 1),
         price=price_of(vtype, plans),
+        last_reported=vehicle.last_reported,
     )
 
 

@@ -40,6 +40,8 @@ class VehicleOut(BaseModel):
     rental_uri: str | None
     distance_m: float | None = None
     price: PriceOut | None
+    # When the vehicle (or an operator) last reported its state: the fleet screen shows it.
+    last_reported: datetime | None = None
 
 
 class QuoteOut(BaseModel):
