@@ -16,7 +16,9 @@ from app.client.auth import Auth, AuthError, Session, UnsentWrites, parse_callba
 from app.client.care import CareState
 from app.client.clinic import ClinicState
 from app.client.diary import DiaryBook
+from app.client.maps import tiles_reachable
 from app.client.mobility import MobilityState
+from app.client.operator import OperatorState
 from app.client.privacy import ConsentView, PrivacyState
 from app.client.state import AppState, Connection, Preferences, Section
 from app.client.trips import TripsState, TripStore
@@ -69,7 +71,6 @@ def make_main(
     api_url: str, tile_url: str = "", storage_dir: Path | None = None
 ) -> Callable[[ft.Page], Awaitable[None]]:
     """Build the app's `main(page)` bound to a server URL and a folder for on-device data."""
-    del tile_url  # for the trips map
     base_storage = storage_dir or Path(os.environ.get("FLET_APP_STORAGE_DATA", "."))
 
     async def main(page: ft.Page) -> None:
@@ -89,7 +90,13 @@ def make_main(
         sync_stop: asyncio.Event | None = None
         sync_slot: ft.Container | None = None
         notice: str | None = None
-        trips = TripsState(api, TripStore.open(device_dir), on_change=lambda: render())
+        trips = TripsState(
+            api, TripStore.open(device_dir), on_change=lambda: render(), tile_url=tile_url
+        )
+
+        async def check_tiles() -> None:
+            trips.tiles_ok = await tiles_reachable(tile_url)
+
         diaries = DiaryBook(
             api,
             on_change=lambda: render(),
@@ -266,6 +273,7 @@ def make_main(
             return account_card(state, session, sign_out=sign_out, open_privacy=open_privacy)
 
         mobility = MobilityState(api, on_change=lambda: render())
+        operator = OperatorState(api, on_change=lambda: render())  # operators' fleet screen
 
         def run_mobility(make: Callable[[], Awaitable[object]]) -> None:
             async def go() -> None:
@@ -277,7 +285,7 @@ def make_main(
             if not mobility.started:
                 mobility.started = True
                 run_mobility(mobility.load_nearby)
-            return mobility_screen(state, mobility, session, run_mobility)
+            return mobility_screen(state, mobility, session, run_mobility, operator)
 
         async def book_leg(leg: dict[str, Any]) -> None:
             """「予約する」 on a journey's scooter or shuttle leg: book it on the 乗り物 tab."""
@@ -372,6 +380,7 @@ def make_main(
 
         render()
         page.run_task(keep_checking)
+        page.run_task(check_tiles)
         page.on_close = on_close
 
     return main

@@ -95,6 +95,8 @@ class TripsState:
     slow_walking: bool = False
     fewer_transfers: bool = False
     typed: dict[str, str] = field(default_factory=dict)  # text in a place field not yet chosen
+    tile_url: str = ""
+    tiles_ok: bool = False  # whether the map tiles can be fetched (checked once at start)
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     itineraries: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None

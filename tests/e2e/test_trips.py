@@ -34,5 +34,13 @@ def test_a_resident_finds_a_train_from_omika_to_hitachi(
     # Morning trains run every 15-30 minutes: several alternatives, the first leaving near 8:30.
     assert results.count() >= 2
     assert re.match(r"^0?8:[3-5]\d|^0?9:", results.first.inner_text())
+
+    # Opening it shows the legs and a map; with no internet here, the route lines alone.
+    results.first.click()
+    expect(page.locator('[flt-semantics-identifier="route-map"]')).to_have_count(1, timeout=15_000)
+    expect(page.locator('[flt-semantics-identifier="map-offline"]')).to_contain_text("経路の線")
+    page.mouse.move(200, 400)
+    page.mouse.wheel(0, 700)
+    flutter.screenshot(page, "phone-trips-itinerary-map-ja")
     flutter.screenshot(page, "phone-trips-results-ja")
     page.context.close()

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 import flet as ft
 
+from app.client.maps import decode_polyline
 from app.client.state import AppState
 from app.client.trips import TripPlace, TripsState, clock, minutes
 from app.client.views.common import heading
+from app.client.views.maps import route_map
 
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 
@@ -87,6 +89,23 @@ def _time_field(state: AppState, trips: TripsState) -> ft.Control:
     )
 
 
+def _itinerary_map(state: AppState, trips: TripsState, it: dict[str, Any]) -> ft.Control:
+    lines = [
+        (
+            decode_polyline(leg["geometry"])
+            if leg.get("geometry")
+            else [
+                (leg["from"]["lat"], leg["from"]["lon"]),
+                (leg["to"]["lat"], leg["to"]["lon"]),
+            ],
+            (leg.get("route") or {}).get("color"),
+            str(leg["mode"]),
+        )
+        for leg in it["legs"]
+    ]
+    return route_map(state, lines, trips.tile_url, trips.tiles_ok)
+
+
 def _itinerary_card(state: AppState, trips: TripsState, index: int) -> ft.Control:
     it = trips.itineraries[index]
     saved = it["co2_saved_g"]
@@ -114,6 +133,7 @@ def _itinerary_card(state: AppState, trips: TripsState, index: int) -> ft.Contro
         ),
     ]
     if trips.selected == index:
+        body.append(_itinerary_map(state, trips, it))
         for leg in it["legs"]:
             route = leg.get("route") or {}
             line = route.get("short_name") or state.t("trips.walk")
