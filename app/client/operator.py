@@ -42,6 +42,7 @@ class OperatorState:
     started: bool = False  # the first visit loads the fleet
     vehicles: list[dict[str, Any]] = field(default_factory=list)
     bookings: list[dict[str, Any]] = field(default_factory=list)
+    stations: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id, for names
     status_filter: str | None = None
     type_filter: str | None = None
     all_bookings: bool = False  # False: only the current ones (held, reserved, riding)
@@ -67,6 +68,9 @@ class OperatorState:
                     "GET", "/api/v1/mobility/operator/bookings", params={"limit": BOOKINGS_LIMIT}
                 )
             )
+            if not self.stations:
+                stations = await self.api.request("GET", "/api/v1/mobility/stations")
+                self.stations = {s["id"]: s for s in stations}
         except ApiError as exc:
             self.error, self.vehicles, self.bookings = exc.message, [], []
         self.busy = False

@@ -3,15 +3,22 @@ whole fleet with filters, the current bookings, taking a vehicle out of service 
 server's refusal for a vehicle in a ride shown as it is, and a resident refused."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from types import SimpleNamespace
+from typing import cast
 
+import flet as ft
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
 from app.client.api import ApiClient
+from app.client.auth import Me
+from app.client.auth import Session as AppSession
 from app.client.mobility import MobilityState
 from app.client.operator import OperatorState, is_operator
+from app.client.state import AppState, MemoryPreferences
+from app.client.views.mobility import mobility_screen
 from server.auth import tokens
 from server.auth.models import User, new_id
 from server.mobility.demo import load_demo_fleet
@@ -155,3 +162,42 @@ async def test_a_resident_is_refused_the_fleet_screen(client_as: Client) -> None
     assert not refused
     assert op.error is not None
     assert "only operators and administrators" in op.error
+
+
+def _texts(control: object) -> list[str]:
+    """Every Text value in a control tree (its content, controls and actions)."""
+    found: list[str] = []
+    if isinstance(control, ft.Text) and isinstance(control.value, str):
+        found.append(control.value)
+    for name in ("content", "controls", "actions"):
+        child = getattr(control, name, None)
+        for c in child if isinstance(child, list) else [child]:
+            if c is not None and not isinstance(c, str):
+                found += _texts(c)
+    return found
+
+
+def _me(role: str) -> Me:
+    return Me(id="u1", username="u1", display_name="u1", role=role, patient_id=None)
+
+
+async def test_the_tab_shows_operators_the_fleet_and_residents_the_rider_screen(
+    client_as: Client,
+) -> None:
+    op = OperatorState(await client_as("operator"), started=True)
+    await op.load()
+    state = AppState(prefs=MemoryPreferences())
+    mob = MobilityState(op.api, started=True)
+    operator = cast(AppSession, SimpleNamespace(me=_me("operator"), signed_in=True))
+    resident = cast(AppSession, SimpleNamespace(me=_me("resident"), signed_in=True))
+
+    for_operator = _texts(mobility_screen(state, mob, operator, lambda make: None, op))
+    for_resident = _texts(mobility_screen(state, mob, resident, lambda make: None, op))
+
+    assert "車両の管理（事業者）" in for_operator
+    assert for_operator.count("運休にする") == len(op.vehicles) - op.count("disabled") - op.count(
+        "maintenance"
+    )
+    assert for_operator.count("運行に戻す") == op.count("disabled") + op.count("maintenance")
+    assert op.vehicles[0]["code"] in for_operator
+    assert "車両の管理（事業者）" not in for_resident

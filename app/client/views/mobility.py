@@ -10,8 +10,10 @@ import flet as ft
 
 from app.client.auth import Session
 from app.client.mobility import PLACES, MobilityState
+from app.client.operator import OperatorState, is_operator
 from app.client.state import AppState
 from app.client.views.common import heading, paragraph
+from app.client.views.operator import operator_screen
 from app.client.views.signin import sign_in_button
 
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
@@ -282,7 +284,15 @@ def _shuttle(state: AppState, mob: MobilityState, session: Session, run: Run) ->
     return rows
 
 
-def mobility_screen(state: AppState, mob: MobilityState, session: Session, run: Run) -> ft.Control:
+def mobility_screen(
+    state: AppState,
+    mob: MobilityState,
+    session: Session,
+    run: Run,
+    operator: OperatorState | None = None,
+) -> ft.Control:
+    if operator is not None and session.me is not None and is_operator(session.me.role):
+        return operator_screen(state, operator, run)
     tabs = ft.Row(
         [
             ft.Button(
