@@ -1,5 +1,5 @@
-"""Factories for care tests: people, a care team with its consent, and calling the API as
-someone (the principal is injected; signing in is Identity's tested business)."""
+"""Factories for the care and clinic tests: people, a care team with its consent, and calling
+the API as someone (the principal is injected; signing in is Identity's tested business)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
