@@ -19,6 +19,7 @@ from app.client.mobility import MobilityState
 from app.client.operator import OperatorState, is_operator
 from app.client.state import AppState, MemoryPreferences
 from app.client.views.mobility import mobility_screen
+from app.client.views.operator import operator_screen
 from server.auth import tokens
 from server.auth.models import User, new_id
 from server.mobility.demo import load_demo_fleet
@@ -149,6 +150,8 @@ async def test_a_vehicle_in_a_ride_shows_in_the_bookings_and_cannot_be_taken_out
     assert vehicle["code"] in op.error
     assert "cancel or end that booking" in op.error
     assert next(v for v in op.vehicles if v["id"] == vehicle["id"])["status"] == "in_use"
+    shown = _texts(operator_screen(AppState(prefs=MemoryPreferences()), op, lambda make: None))
+    assert f"変更できませんでした: {op.error}" in shown
 
 
 async def test_a_resident_is_refused_the_fleet_screen(client_as: Client) -> None:
