@@ -150,6 +150,17 @@ class Cache:
                     "DELETE FROM record WHERE patient_id = ? AND category = ?",
                     (purge["patient_id"], purge["category"]),
                 )
+            if "scope" in body:
+                # Also what this device wrote itself before access ended: nothing outside the
+                # user's scope stays on the device.
+                allowed = {(s["patient_id"], s["category"]) for s in body["scope"]}
+                held = db.execute("SELECT DISTINCT patient_id, category FROM record").fetchall()
+                for patient_id, category in held:
+                    if (patient_id, category) not in allowed:
+                        db.execute(
+                            "DELETE FROM record WHERE patient_id = ? AND category = ?",
+                            (patient_id, category),
+                        )
             for change in body["changes"]:
                 self.put(
                     db,

@@ -73,9 +73,20 @@ class Purge(BaseModel):
     category: str
 
 
+class Access(BaseModel):
+    """A patient's category of data the user may see now."""
+
+    patient_id: str
+    category: str
+
+
 class PullResponse(BaseModel):
     cursor: str
     has_more: bool
     reset: bool = False  # the cursor was unknown: drop the whole cache (not the outbox) first
     changes: list[Change]
     purges: list[Purge]
+    # Everything the user may see now. A device drops cached records outside it: purges only
+    # name what the cursor's scope held, not records the device wrote itself and whose push
+    # answer arrived after access ended (a retried push is answered "duplicate").
+    scope: list[Access] = []

@@ -35,6 +35,7 @@ from server.sync.registry import Collection, StoredRecord
 from server.sync.schemas import (
     DEFAULT_PAGE,
     MAX_PAGE,
+    Access,
     Change,
     Mutation,
     MutationResult,
@@ -420,6 +421,9 @@ def pull(
             for row in rows
         ],
         purges=[Purge(patient_id=patient, category=category) for patient, category in sorted(lost)],
+        scope=[
+            Access(patient_id=patient, category=category) for patient, category in sorted(now_scope)
+        ],
     )
 
 
