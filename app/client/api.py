@@ -2,9 +2,16 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+
+def instant(value: str) -> datetime:
+    """A time from the server; one without an offset is UTC (SQLite returns them naive)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ApiError(Exception):

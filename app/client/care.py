@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from app.client.api import ApiClient, ApiError
+from app.client.api import ApiClient, ApiError, instant
 from app.client.sync import SyncEngine, SyncInterrupted
 
 COLLECTION = "visit_records"
@@ -35,11 +35,6 @@ CARE_GIVEN = (
     "褥瘡処置",
     "点滴管理",
 )
-
-
-def _when(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -77,14 +72,14 @@ class Visit:
             patient_id=data["patient_id"],
             patient_name=data["patient_name"],
             address=data["address"],
-            scheduled_start=_when(data["scheduled_start"]),
-            scheduled_end=_when(data["scheduled_end"]),
+            scheduled_start=instant(data["scheduled_start"]),
+            scheduled_end=instant(data["scheduled_end"]),
             sequence=int(data["sequence"]),
             purpose=data["purpose"],
             status=data["status"],
             record_id=data.get("record_id"),
             record_received=bool(data["record_received"]),
-            closed_at=_when(data["closed_at"]) if data.get("closed_at") else None,
+            closed_at=instant(data["closed_at"]) if data.get("closed_at") else None,
         )
 
 
@@ -126,7 +121,7 @@ class Post:
             author_id=data["author_id"],
             author_name=data["author_name"],
             author_role=data["author_role"],
-            occurred_at=_when(data["occurred_at"]),
+            occurred_at=instant(data["occurred_at"]),
             acks=tuple(Ack.from_json(a) for a in data["acks"]),
             acked_by_me=bool(data["acked_by_me"]),
         )
@@ -142,7 +137,7 @@ class VitalPoint:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "VitalPoint":
         return cls(
-            code=data["code"], value=float(data["value"]), unit=data["unit"], at=_when(data["at"])
+            code=data["code"], value=float(data["value"]), unit=data["unit"], at=instant(data["at"])
         )
 
 
@@ -197,8 +192,8 @@ class AppointmentBrief:
     def from_json(cls, data: dict[str, Any]) -> "AppointmentBrief":
         return cls(
             id=data["id"],
-            start=_when(data["start"]),
-            end=_when(data["end"]),
+            start=instant(data["start"]),
+            end=instant(data["end"]),
             doctor=data["doctor"],
             clinic=data["clinic"],
         )

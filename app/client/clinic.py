@@ -13,15 +13,10 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.client.api import ApiClient, ApiError
+from app.client.api import ApiClient, ApiError, instant
 from app.client.care import Receiver
 
 NURSE_ROLES = ("nurse", "helper")
-
-
-def _when(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -52,15 +47,15 @@ class Appointment:
             doctor_id=data["doctor_id"],
             doctor_name=data["doctor_name"],
             clinic_name=data["clinic_name"],
-            start=_when(data["start"]),
-            end=_when(data["end"]),
+            start=instant(data["start"]),
+            end=instant(data["end"]),
             status=data["status"],
             reason=data["reason"],
             booked_as=data["booked_as"],
             nurse_assisted=bool(data["nurse_assisted"]),
             questionnaire_done=bool(data["questionnaire_done"]),
-            join_opens=_when(data["join_opens"]),
-            join_closes=_when(data["join_closes"]),
+            join_opens=instant(data["join_opens"]),
+            join_closes=instant(data["join_closes"]),
             assist_recorded=bool(data["assist_recorded"]),
         )
 
@@ -97,7 +92,7 @@ class Slot:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Slot":
-        return cls(id=data["id"], start=_when(data["start"]), end=_when(data["end"]))
+        return cls(id=data["id"], start=instant(data["start"]), end=instant(data["end"]))
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,7 @@ class Reminder:
         return cls(
             appointment_id=data["appointment_id"],
             kind=data["kind"],
-            remind_at=_when(data["remind_at"]),
+            remind_at=instant(data["remind_at"]),
             due=bool(data["due"]),
             message=data["message"],
         )
