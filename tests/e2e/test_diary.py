@@ -33,11 +33,15 @@ def test_hanako_records_142_over_88_and_sees_it_today_marked_high(
     expect(node(page, "section-title")).to_have_text("健康日記", timeout=30_000)
     expect(node(page, "diary-chart")).to_have_count(1, timeout=30_000)
 
-    # Three taps plus the numbers: upper field, lower field, 「記録する」.
-    page.get_by_role("textbox", name="上（最高）").click()
-    page.keyboard.type("142")
-    page.get_by_role("textbox", name="下（最低）").click()
-    page.keyboard.type("88")
+    # Three taps plus the numbers: upper field, lower field, 「記録する」. The numbers go in with
+    # fill(): after the sign-in redirect the re-attached Flutter page may not deliver
+    # synthetic key presses to the focused field.
+    upper = page.get_by_role("textbox", name="上（最高）")
+    upper.click()
+    upper.fill("142")
+    lower = page.get_by_role("textbox", name="下（最低）")
+    lower.click()
+    lower.fill("88")
     node(page, "diary-record-bp").click()
 
     # Sent at once, or (on a slow or lost connection) kept on the device as 未送信.
