@@ -27,20 +27,9 @@ from server.care.demo import load_demo_care
 from server.care.models import CareVisit, CareVisitRecord
 from server.clinic.demo import load_demo_clinic
 
+from .conftest import Switch  # noqa: TID252
+
 SCOPE = "openid offline_access patient/*.cruds user/*.cruds"
-
-
-class Switch(httpx.AsyncBaseTransport):
-    """The device's network: passes requests to the server until switched off."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.server = httpx.ASGITransport(app=app)
-        self.online = True
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not self.online:
-            raise httpx.ConnectError("no signal", request=request)
-        return await self.server.handle_async_request(request)
 
 
 @dataclass

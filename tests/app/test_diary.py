@@ -19,22 +19,9 @@ from server.auth import tokens
 from server.auth.models import User, new_id
 from server.sync.models import DiaryEntry as SyncedDiaryEntry
 
+from .conftest import Switch  # noqa: TID252
+
 SCOPE = "openid offline_access patient/*.cruds user/*.cruds"
-
-
-class Switch(httpx.AsyncBaseTransport):
-    """The device's network: passes requests to the server until switched off."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.server = httpx.ASGITransport(app=app)
-        self.online = True
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not self.online:
-            raise httpx.ConnectError("no signal", request=request)
-        self.requests.append(request)
-        return await self.server.handle_async_request(request)
 
 
 @dataclass

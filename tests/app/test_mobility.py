@@ -4,7 +4,6 @@ after a dropped connection books once, the shuttle for elderly riders, and booki
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -15,21 +14,10 @@ from server.auth import tokens
 from server.auth.models import User, new_id
 from server.mobility.demo import load_demo_fleet
 
+from .conftest import Switch  # noqa: TID252
+
 SCOPE = "openid offline_access patient/*.cruds user/*.cruds"
 HITACHI_PLAZA = (36.5906, 140.6538)  # 日立駅前広場: no parking
-
-
-class Switch(httpx.AsyncBaseTransport):
-    """The phone's network: passes requests to the server until switched off."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.server = httpx.ASGITransport(app=app)
-        self.online = True
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not self.online:
-            raise httpx.ConnectError("no signal", request=request)
-        return await self.server.handle_async_request(request)
 
 
 @pytest.fixture
